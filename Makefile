@@ -1,0 +1,150 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# slotguard build: bpf/*.bpf.c -> build/*.bpf.o -> build/*.skel.h -> the
+# `slotguard` loader and the test binaries. One non-recursive Makefile;
+# quiet by default, `make V=1` prints every command. `make help` lists targets.
+
+BUILD    ?= build
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+CC       ?= gcc
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+SANITIZE ?= 0
+VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+# Debian packages the build, the tests and the demo need (`make deps`).
+DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
+	gcc make libinih-dev libjson-c-dev libmicrohttpd-dev iproute2 jq \
+	python3 prometheus nftables iptables curl procps psmisc
+
+ARCH_INCLUDE := /usr/include/$(shell $(CC) -dumpmachine)
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -Wall -Wextra -Werror \
+	-Wno-unused-parameter -I$(ARCH_INCLUDE) -Imaps -Ibpf -MMD -MP
+
+PKG_LIBS := libbpf inih json-c libmicrohttpd
+CFLAGS ?= -O2 -g
+CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -MMD -MP \
+	-Imaps -Iloader -I$(BUILD) -DSG_VERSION='"$(VERSION)"'
+LDLIBS := $(shell pkg-config --libs $(PKG_LIBS) 2>/dev/null) -lelf -lz
+ifeq ($(SANITIZE),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+
+# loader/main.c is the binary; every other loader/*.c is the shared core
+# that the tests link too.
+CORE_SRCS := $(filter-out loader/main.c,$(wildcard loader/*.c))
+CORE_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRCS))
+CORE_LIB  := $(BUILD)/libslotguard.a
+LOADER    := $(BUILD)/slotguard
+
+TLIB_SRCS := $(wildcard tests/lib/*.c)
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+TEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TLIB_SRCS) $(UNIT_SRCS))
+UNIT_BIN  := $(BUILD)/unit_tests
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
+
+.PHONY: all deps check-deps test unit integ bench demo install clean help \
+	format format-check
+.DEFAULT_GOAL := all
+.SECONDARY:
+
+all: $(SKELS) $(LOADER) $(UNIT_BIN) $(TOOL_BINS)
+
+help:
+	@echo 'slotguard targets:'
+	@echo '  make              build the XDP object, skeleton, loader and tests'
+	@echo '  make deps         apt-get install every package the build and tests need'
+	@echo '  sudo make test    install what is missing, build, run every test'
+	@echo '  sudo make unit    only the BPF_PROG_TEST_RUN unit tests'
+	@echo '  sudo make integ   only the netns integration tests'
+	@echo '  make install      install under $$(DESTDIR)$$(PREFIX) (default /usr/local)'
+	@echo '  make format-check clang-format check of every C file'
+	@echo '  make clean        remove build/'
+	@echo 'Variables: V=1 (show commands), SANITIZE=1 (ASan+UBSan userspace),'
+	@echo '  TESTS=glob (run matching tests only), PREFIX, DESTDIR.'
+
+# Installs only when something is missing, so `make test` can always call it.
+check-deps:
+	$(Q)missing=0; \
+	for c in $(CLANG) $(BPFTOOL) llvm-strip pkg-config jq ip promtool nft iptables curl; do \
+		command -v $$c >/dev/null 2>&1 || missing=1; done; \
+	pkg-config --exists $(PKG_LIBS) 2>/dev/null || missing=1; \
+	if [ $$missing = 1 ]; then $(MAKE) --no-print-directory deps; fi
+
+deps:
+	@echo '  DEPS     apt-get install $(DEB_PACKAGES)'
+	$(Q)export DEBIAN_FRONTEND=noninteractive; \
+	apt-get update -qq && \
+	apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES) >/dev/null
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c
+	$(call msg,BPF,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(BUILD)/$*.bpf.d -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@.tmp && mv $@.tmp $@
+
+# Every userspace object may include any skeleton.
+$(BUILD)/%.o: %.c $(SKELS)
+	$(call msg,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itests/lib -c $< -o $@
+
+$(CORE_LIB): $(CORE_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LOADER): $(BUILD)/loader/main.o $(CORE_LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(UNIT_BIN): $(TEST_OBJS) $(CORE_LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tools/%: tests/tools/%.c $(CORE_LIB) $(SKELS)
+	$(call msg,LINK,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itests/lib $(LDFLAGS) $< $(CORE_LIB) $(LDLIBS) -o $@
+
+test: check-deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) tests/run.sh $(TESTS)
+
+unit: all
+	$(Q)BUILD=$(BUILD) tests/run.sh 'unit*'
+
+integ: all
+	$(Q)BUILD=$(BUILD) tests/run.sh 'integ*'
+
+format:
+	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	$(Q)clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/slotguard
+	install -m 0755 $(LOADER) $(DESTDIR)$(PREFIX)/sbin/slotguard
+	install -m 0644 $(BUILD)/slotguard.bpf.o $(DESTDIR)$(PREFIX)/lib/slotguard/
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(wildcard $(BUILD)/*.d $(BUILD)/*/*.d $(BUILD)/*/*/*.d)

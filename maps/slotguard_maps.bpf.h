@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * BPF-side definitions of every slotguard map. Layouts come from slotguard.h;
+ * the loader pins each map under its name (the map name is the pin name).
+ */
+#ifndef SLOTGUARD_MAPS_BPF_H
+#define SLOTGUARD_MAPS_BPF_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "slotguard.h"
+
+/* __u32 0 -> struct sg_config: runtime settings, written by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sg_config);
+} sg_config SEC(".maps");
+
+/* sg_port_key(udp, dport host order) -> service index + 1 (0: unprotected). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SG_PORTS_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u32);
+} sg_ports SEC(".maps");
+
+/* service index -> struct sg_service. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SG_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct sg_service);
+} sg_services SEC(".maps");
+
+/* service index -> struct sg_service_state (ceiling GCRA). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SG_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct sg_service_state);
+} sg_svc_state SEC(".maps");
+
+/* (service, IPv4 destination prefix) -> __u32 unused: protected dsts. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, SG_DST_MAX_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct sg_dst_v4_key);
+	__type(value, __u32);
+} sg_dst_v4 SEC(".maps");
+
+/* (service, IPv6 destination prefix) -> __u32 unused: protected dsts. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, SG_DST_MAX_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct sg_dst_v6_key);
+	__type(value, __u32);
+} sg_dst_v6 SEC(".maps");
+
+/*
+ * enum sg_list -> inner LPM trie of IPv4 source prefixes. The loader fills a
+ * fresh inner map and swaps it in, so `replace` is one atomic pointer store.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, SG_LIST_COUNT);
+	__type(key, __u32);
+	__array(values, struct {
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+		__uint(max_entries, SG_LIST_MAX_ENTRIES);
+		__uint(map_flags, BPF_F_NO_PREALLOC);
+		__uint(key_size, sizeof(struct sg_lpm_v4_key));
+		__uint(value_size, sizeof(struct sg_list_value));
+	});
+} sg_lists_v4 SEC(".maps");
+
+/* enum sg_list -> inner LPM trie of IPv6 source prefixes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, SG_LIST_COUNT);
+	__type(key, __u32);
+	__array(values, struct {
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+		__uint(max_entries, SG_LIST_MAX_ENTRIES);
+		__uint(map_flags, BPF_F_NO_PREALLOC);
+		__uint(key_size, sizeof(struct sg_lpm_v6_key));
+		__uint(value_size, sizeof(struct sg_list_value));
+	});
+} sg_lists_v6 SEC(".maps");
+
+/* IPv4 source prefix -> struct sg_ban. Never evicted by tracking. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, SG_BAN_MAX_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct sg_lpm_v4_key);
+	__type(value, struct sg_ban);
+} sg_bans_v4 SEC(".maps");
+
+/* IPv6 source prefix -> struct sg_ban. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, SG_BAN_MAX_ENTRIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct sg_lpm_v6_key);
+	__type(value, struct sg_ban);
+} sg_bans_v6 SEC(".maps");
+
+/* struct sg_track_key -> struct sg_track; LRU, sized by max_tracked_sources. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SG_TRACK_DEFAULT_ENTRIES);
+	__type(key, struct sg_track_key);
+	__type(value, struct sg_track);
+} sg_track SEC(".maps");
+
+/* __u32 0 -> struct sg_globals. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sg_globals);
+} sg_globals SEC(".maps");
+
+/* sg_counter_index(slot, verdict, reason) -> struct sg_counter, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SG_COUNTER_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct sg_counter);
+} sg_counters SEC(".maps");
+
+/* enum sg_stat -> __u64, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SG_STAT_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} sg_stats SEC(".maps");
+
+/* ifindex -> counter slot (0: unregistered interface). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SG_IFINDEX_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} sg_ifslots SEC(".maps");
+
+/* counter slot -> struct sg_iface; read by userspace only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SG_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct sg_iface);
+} sg_ifaces SEC(".maps");
+
+/* Ban events (struct sg_event) to the daemon. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, SG_EVENT_RING_BYTES);
+} sg_events SEC(".maps");
+
+/* __u32 0 -> struct sg_trace: the last parse, when SG_FLAG_TRACE_PARSE. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sg_trace);
+} sg_trace SEC(".maps");
+
+#endif /* SLOTGUARD_MAPS_BPF_H */

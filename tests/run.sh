@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# Runs every slotguard test component and prints one closing line,
+# "N passed, N failed, N skipped". Components print one line per test:
+# "PASS: name", "FAIL: name: why" or "SKIP: name: why". A component that
+# exits non-zero without printing a FAIL counts as one failure.
+# Usage: tests/run.sh [GLOB]   (GLOB matches component names: unit, integ-*)
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+filter=${1:-*}
+passed=0 failed=0 skipped=0
+log_dir=$(mktemp -d /tmp/slotguard-tests.XXXXXX)
+
+components=(unit)
+for f in tests/integ/*.sh; do
+	[ -e "$f" ] || continue
+	components+=("integ-$(basename "$f" .sh)")
+done
+
+run_component() {
+	case $1 in
+	unit) "$BUILD/unit_tests" ;;
+	integ-*) BUILD=$BUILD bash "tests/integ/${1#integ-}.sh" ;;
+	esac
+}
+
+for c in "${components[@]}"; do
+	# shellcheck disable=SC2053
+	[[ $c == $filter ]] || continue
+	echo "== $c"
+	out=$log_dir/$c.log
+	run_component "$c" 2>&1 | tee "$out"
+	rc=${PIPESTATUS[0]}
+	p=$(grep -c '^PASS: ' "$out")
+	f=$(grep -c '^FAIL: ' "$out")
+	s=$(grep -c '^SKIP: ' "$out")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "FAIL: $c: exited $rc without naming a failing test"
+		f=1
+	fi
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+done
+
+echo
+grep -h '^FAIL: ' "$log_dir"/*.log 2>/dev/null | sed 's/^/  /'
+rm -rf "$log_dir"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] && [ $((passed + failed)) -gt 0 ]
