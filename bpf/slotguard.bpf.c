@@ -294,7 +294,9 @@ int slotguard_xdp(struct xdp_md *ctx)
 	if (sg_list_has(SG_LIST_DENY, &pkt))
 		return sg_finish(ctx, cfg, &pkt, bytes, SG_REASON_DENYLIST, 1);
 
-	now = bpf_ktime_get_ns() + cfg->time_offset_ns;
+	now = cfg->time_offset_ns;
+	if (!(cfg->flags & SG_FLAG_FIXED_CLOCK))
+		now += bpf_ktime_get_ns();
 	if (sg_ban_find(&pkt, now))
 		return sg_finish(ctx, cfg, &pkt, bytes, SG_REASON_BANNED, 1);
 	if (!svc)

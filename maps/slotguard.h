@@ -109,6 +109,7 @@ enum sg_list {
 
 /* sg_config.flags */
 #define SG_FLAG_TRACE_PARSE (1U << 0) /* tests: record each parse in sg_trace */
+#define SG_FLAG_FIXED_CLOCK (1U << 1) /* tests: the clock is time_offset_ns */
 
 /*
  * One budget as a GCRA (virtual-scheduling token bucket): a token every
@@ -134,7 +135,8 @@ struct sg_config {
 	__u64 ban_max_ns;    /* cap of the doubling */
 	__u64 ban_memory_ns; /* expired bans are remembered this long */
 	struct sg_budget events; /* ban events to userspace */
-	__s64 time_offset_ns;	 /* added to the kernel clock; tests move time */
+	__s64 time_offset_ns;	 /* added to the kernel clock (or, with
+				  * SG_FLAG_FIXED_CLOCK, the clock itself) */
 	__u64 generation;	 /* bumped by every apply */
 };
 

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The slotguard loader's shared core: exit codes, text parsers, settings,
+ * pinned state and list/ban operations. Everything here is linked into both
+ * the `slotguard` binary and the tests (build/libslotguard.a).
+ * Functions return 0 or -errno; the layer with context prints once.
+ */
+#ifndef SLOTGUARD_SG_H
+#define SLOTGUARD_SG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <limits.h>
+#include <linux/types.h>
+#include "slotguard.h"
+
+enum sg_exit {
+	SG_EXIT_OK = 0,
+	SG_EXIT_FAIL = 1,	/* runtime failure */
+	SG_EXIT_USAGE = 2,	/* bad usage or bad input */
+	SG_EXIT_NOT_LOADED = 3, /* no pinned state */
+};
+
+#define SG_ERR_LEN 512 /* room for "FILE:LINE: reason" messages */
+
+/* ---- names (names.c) ---------------------------------------------- */
+const char *sg_reason_name(unsigned int reason);   /* "conn_rate" ... */
+const char *sg_verdict_name(unsigned int verdict); /* "pass" ... */
+const char *sg_mode_name(unsigned int mode);	   /* "monitor" ... */
+const char *sg_list_name(unsigned int list);	   /* "allow" / "deny" */
+const char *sg_family_name(unsigned int family);   /* "ipv4" / "ipv6" */
+
+/* ---- text parsers (parse.c): pure, fuzzed ------------------------- */
+struct sg_cidr {
+	__u8 family; /* enum sg_family */
+	__u8 prefixlen;
+	__u8 addr[16]; /* network byte order; IPv4 in the first 4 bytes */
+};
+
+/*
+ * "192.0.2.0/24", "2001:db8::/32", or a bare address (a /32 or /128).
+ * Host bits set beyond the prefix are an error. why gets the reason.
+ */
+int sg_parse_cidr(const char *text, struct sg_cidr *out, char *why,
+		  size_t why_len);
+void sg_format_cidr(const struct sg_cidr *c, char *buf, size_t len);
+/* "300ms", "10s", "5m", "24h", "2d"; no unit is an error. */
+int sg_parse_duration(const char *text, __u64 *ns, char *why, size_t why_len);
+/* "5/s", "300/h", "100/m", "2000/d" -> a GCRA interval (ns per token). */
+int sg_parse_rate(const char *text, __u64 *interval_ns, char *why,
+		  size_t why_len);
+/* Prints a duration as "5m", "1h30m", "250ms". */
+void sg_format_duration(__u64 ns, char *buf, size_t len);
+
+/*
+ * A list file: one CIDR per line, '#' starts a comment, blank lines are
+ * skipped. On error returns -EINVAL and err holds "FILE:LINE: reason";
+ * nothing is returned then. *out is malloc'ed; free it.
+ */
+int sg_read_list_file(const char *path, struct sg_cidr **out, size_t *count,
+		      char *err, size_t err_len);
+
+/* ---- settings (config.c): the INI file ---------------------------- */
+enum sg_xdp_mode {
+	SG_XDP_AUTO = 0, /* native, generic where the driver lacks native */
+	SG_XDP_NATIVE = 1,
+	SG_XDP_GENERIC = 2,
+};
+
+#define SG_MAX_DSTS_PER_SERVICE 64
+struct sg_service_conf {
+	char name[32];
+	struct sg_service svc; /* proto, port, flags, ceiling */
+	struct sg_cidr dsts[SG_MAX_DSTS_PER_SERVICE];
+	unsigned int n_dsts;
+};
+
+struct sg_settings {
+	char *path; /* the file it came from, or NULL for defaults */
+	char interfaces[SG_MAX_IFACES][SG_IFNAME_LEN];
+	unsigned int n_interfaces;
+	int xdp_mode; /* enum sg_xdp_mode */
+	char metrics_listen[128];
+	char allow_file[PATH_MAX];
+	char deny_file[PATH_MAX];
+	char pin_dir[PATH_MAX];
+	__u32 max_tracked_sources;
+	bool keep_attached;
+	struct sg_service_conf services[SG_MAX_SERVICES];
+	unsigned int n_services;
+	struct sg_config cfg; /* mode, prefixes, budgets, bans, events */
+};
+
+/* Defaults: monitor mode, TCP 443 protected, conservative budgets. */
+void sg_settings_defaults(struct sg_settings *s);
+/*
+ * Load an INI file over the defaults. Unknown sections or keys, duplicate
+ * keys and bad values fail with err = "FILE:LINE: reason"; *s is only
+ * written on success.
+ */
+int sg_settings_load(const char *path, struct sg_settings *s, char *err,
+		     size_t err_len);
+/* Human summary of the budgets, for `status` and `config check`. */
+void sg_settings_print(const struct sg_settings *s, FILE *f);
+
+/* ---- pinned state (state.c) --------------------------------------- */
+enum sg_map_id {
+	SG_MAP_CONFIG,
+	SG_MAP_PORTS,
+	SG_MAP_SERVICES,
+	SG_MAP_SVC_STATE,
+	SG_MAP_DST_V4,
+	SG_MAP_DST_V6,
+	SG_MAP_LISTS_V4,
+	SG_MAP_LISTS_V6,
+	SG_MAP_BANS_V4,
+	SG_MAP_BANS_V6,
+	SG_MAP_TRACK,
+	SG_MAP_GLOBALS,
+	SG_MAP_COUNTERS,
+	SG_MAP_STATS,
+	SG_MAP_IFSLOTS,
+	SG_MAP_IFACES,
+	SG_MAP_EVENTS,
+	SG_MAP_TRACE,
+	SG_MAP_COUNT,
+};
+extern const char *const sg_map_names[SG_MAP_COUNT]; /* = pin names */
+
+/* Open maps: from pins (CLI) or from a loaded skeleton (run, tests). */
+struct sg_state {
+	int fds[SG_MAP_COUNT];
+	int lock_fd; /* flock on the pin directory, or -1 */
+	char pin_dir[PATH_MAX];
+};
+
+/* Fill st->fds from a loaded bpf_object (no ownership taken). */
+struct bpf_object;
+int sg_state_from_object(struct sg_state *st, struct bpf_object *obj);
+/*
+ * Open every pinned map under dir and check the ABI version.
+ * -ENOENT: nothing pinned (exit 3); -EPROTO: another ABI version.
+ */
+int sg_state_open(struct sg_state *st, const char *dir, char *err,
+		  size_t err_len);
+/* Exclusive lock on the pin directory; waits up to timeout_ms. */
+int sg_state_lock(struct sg_state *st, int timeout_ms);
+void sg_state_close(struct sg_state *st);
+
+/* The sg clock: CLOCK_MONOTONIC + the config's time offset. */
+__u64 sg_state_now(const struct sg_state *st);
+int sg_config_read(const struct sg_state *st, struct sg_config *cfg);
+int sg_config_write(const struct sg_state *st, const struct sg_config *cfg);
+/* Write services, ports and destinations; removes what is gone. */
+int sg_services_apply(const struct sg_state *st,
+		      const struct sg_settings *s);
+
+/* ---- lists (lists.c) ---------------------------------------------- */
+/* Make sure both families of a list have an inner map in place. */
+int sg_list_ensure(const struct sg_state *st, unsigned int list);
+int sg_list_add(const struct sg_state *st, unsigned int list,
+		const struct sg_cidr *c);
+int sg_list_del(const struct sg_state *st, unsigned int list,
+		const struct sg_cidr *c); /* -ENOENT if absent */
+/*
+ * Atomic swap: fill fresh inner maps, then switch each family's slot with
+ * one map update. Readers see the old list or the new one, never a mix
+ * within a family. On failure nothing changed.
+ */
+int sg_list_replace(const struct sg_state *st, unsigned int list,
+		    const struct sg_cidr *cidrs, size_t count);
+int sg_list_flush(const struct sg_state *st, unsigned int list);
+/* All entries (both families), malloc'ed; free it. */
+int sg_list_dump(const struct sg_state *st, unsigned int list,
+		 struct sg_cidr **out, size_t *count);
+int sg_list_count(const struct sg_state *st, unsigned int list,
+		  unsigned int family, size_t *count);
+
+/* ---- bans (bans.c) ------------------------------------------------ */
+struct sg_ban_entry {
+	struct sg_cidr cidr;
+	struct sg_ban ban;
+};
+int sg_ban_add(const struct sg_state *st, const struct sg_cidr *c,
+	       __u64 duration_ns, const char *note);
+int sg_ban_del(const struct sg_state *st, const struct sg_cidr *c);
+int sg_ban_dump(const struct sg_state *st, struct sg_ban_entry **out,
+		size_t *count);
+
+#endif /* SLOTGUARD_SG_H */
