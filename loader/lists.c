@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Allow and deny lists. Each list is an LPM trie per family held in a slot
+ * of sg_lists_v4/v6 (array of maps). `replace` fills a fresh trie and swaps
+ * the slot in one update, so the XDP program sees the whole old list or the
+ * whole new one, and a killed replace leaves the old list untouched.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "sg.h"
+
+static int sg_outer_map(unsigned int family)
+{
+	return family == SG_FAMILY_V4 ? SG_MAP_LISTS_V4 : SG_MAP_LISTS_V6;
+}
+
+static size_t sg_lpm_key_size(unsigned int family)
+{
+	return family == SG_FAMILY_V4 ? sizeof(struct sg_lpm_v4_key) :
+					sizeof(struct sg_lpm_v6_key);
+}
+
+static void sg_lpm_key(const struct sg_cidr *c, struct sg_lpm_v6_key *key)
+{
+	memset(key, 0, sizeof(*key));
+	key->prefixlen = c->prefixlen;
+	memcpy(key->addr, c->addr, c->family == SG_FAMILY_V4 ? 4 : 16);
+}
+
+static int sg_list_create_inner(unsigned int list, unsigned int family)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+	char name[16];
+	int fd;
+
+	snprintf(name, sizeof(name), "sg_%s_%s", sg_list_name(list),
+		 family == SG_FAMILY_V4 ? "v4" : "v6");
+	fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, name,
+			    sg_lpm_key_size(family),
+			    sizeof(struct sg_list_value), SG_LIST_MAX_ENTRIES,
+			    &opts);
+	return fd < 0 ? -errno : fd;
+}
+
+/* fd of the inner map now in the slot, -ENOENT if the slot is empty. */
+static int sg_list_inner_fd(const struct sg_state *st, unsigned int list,
+			    unsigned int family)
+{
+	__u32 id;
+	int fd;
+
+	if (bpf_map_lookup_elem(st->fds[sg_outer_map(family)], &list, &id))
+		return -errno;
+	fd = bpf_map_get_fd_by_id(id);
+	return fd < 0 ? -errno : fd;
+}
+
+static int sg_list_install(const struct sg_state *st, unsigned int list,
+			   unsigned int family, int inner_fd)
+{
+	if (bpf_map_update_elem(st->fds[sg_outer_map(family)], &list,
+				&inner_fd, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int sg_list_ensure(const struct sg_state *st, unsigned int list)
+{
+	unsigned int family;
+	int fd, ret;
+
+	if (list >= SG_LIST_COUNT)
+		return -EINVAL;
+	for (family = 0; family < SG_FAMILY_COUNT; family++) {
+		fd = sg_list_inner_fd(st, list, family);
+		if (fd >= 0) {
+			close(fd);
+			continue;
+		}
+		if (fd != -ENOENT)
+			return fd;
+		fd = sg_list_create_inner(list, family);
+		if (fd < 0)
+			return fd;
+		ret = sg_list_install(st, list, family, fd);
+		close(fd);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static __u64 sg_monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int sg_inner_put(int fd, const struct sg_cidr *c, __u64 now)
+{
+	struct sg_list_value value = { .added_ns = now };
+	struct sg_lpm_v6_key key;
+
+	sg_lpm_key(c, &key);
+	if (bpf_map_update_elem(fd, &key, &value, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int sg_list_add(const struct sg_state *st, unsigned int list,
+		const struct sg_cidr *c)
+{
+	int fd, ret;
+
+	ret = sg_list_ensure(st, list);
+	if (ret)
+		return ret;
+	fd = sg_list_inner_fd(st, list, c->family);
+	if (fd < 0)
+		return fd;
+	ret = sg_inner_put(fd, c, sg_monotonic_ns());
+	close(fd);
+	return ret;
+}
+
+int sg_list_del(const struct sg_state *st, unsigned int list,
+		const struct sg_cidr *c)
+{
+	struct sg_lpm_v6_key key;
+	int fd, ret = 0;
+
+	fd = sg_list_inner_fd(st, list, c->family);
+	if (fd < 0)
+		return fd;
+	sg_lpm_key(c, &key);
+	if (bpf_map_delete_elem(fd, &key))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int sg_list_replace(const struct sg_state *st, unsigned int list,
+		    const struct sg_cidr *cidrs, size_t count)
+{
+	int fds[SG_FAMILY_COUNT] = { -1, -1 };
+	unsigned int family;
+	__u64 now = sg_monotonic_ns();
+	size_t i;
+	int ret = 0;
+
+	if (list >= SG_LIST_COUNT)
+		return -EINVAL;
+	for (family = 0; family < SG_FAMILY_COUNT && !ret; family++) {
+		fds[family] = sg_list_create_inner(list, family);
+		if (fds[family] < 0)
+			ret = fds[family];
+	}
+	for (i = 0; i < count && !ret; i++)
+		ret = sg_inner_put(fds[cidrs[i].family & 1], &cidrs[i], now);
+	/* Only now, with both tries complete, does anything visible change. */
+	for (family = 0; family < SG_FAMILY_COUNT && !ret; family++)
+		ret = sg_list_install(st, list, family, fds[family]);
+	for (family = 0; family < SG_FAMILY_COUNT; family++)
+		if (fds[family] >= 0)
+			close(fds[family]);
+	return ret;
+}
+
+int sg_list_flush(const struct sg_state *st, unsigned int list)
+{
+	return sg_list_replace(st, list, NULL, 0);
+}
+
+static void sg_cidr_from_key(unsigned int family, const void *k,
+			     struct sg_cidr *c)
+{
+	const struct sg_lpm_v6_key *key = k;
+
+	memset(c, 0, sizeof(*c));
+	c->family = family;
+	c->prefixlen = key->prefixlen;
+	memcpy(c->addr, key->addr, family == SG_FAMILY_V4 ? 4 : 16);
+}
+
+/* Calls fn for every key of one family's trie. */
+static int sg_list_walk(const struct sg_state *st, unsigned int list,
+			unsigned int family,
+			int (*fn)(const struct sg_cidr *, void *), void *arg)
+{
+	struct sg_lpm_v6_key key, next;
+	struct sg_cidr c;
+	void *prev = NULL;
+	int fd, ret = 0;
+
+	fd = sg_list_inner_fd(st, list, family);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	while (!ret && !bpf_map_get_next_key(fd, prev, &next)) {
+		sg_cidr_from_key(family, &next, &c);
+		ret = fn(&c, arg);
+		key = next;
+		prev = &key;
+	}
+	if (!ret && errno != ENOENT)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+struct sg_cidr_vec {
+	struct sg_cidr *v;
+	size_t n, cap;
+};
+
+static int sg_vec_push(const struct sg_cidr *c, void *arg)
+{
+	struct sg_cidr_vec *vec = arg;
+	struct sg_cidr *grown;
+
+	if (vec->n == vec->cap) {
+		vec->cap = vec->cap ? vec->cap * 2 : 64;
+		grown = realloc(vec->v, vec->cap * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		vec->v = grown;
+	}
+	vec->v[vec->n++] = *c;
+	return 0;
+}
+
+int sg_list_dump(const struct sg_state *st, unsigned int list,
+		 struct sg_cidr **out, size_t *count)
+{
+	struct sg_cidr_vec vec = {};
+	unsigned int family;
+	int ret = 0;
+
+	for (family = 0; family < SG_FAMILY_COUNT && !ret; family++)
+		ret = sg_list_walk(st, list, family, sg_vec_push, &vec);
+	if (ret) {
+		free(vec.v);
+		return ret;
+	}
+	*out = vec.v;
+	*count = vec.n;
+	return 0;
+}
+
+static int sg_count_one(const struct sg_cidr *c, void *arg)
+{
+	(void)c;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+int sg_list_count(const struct sg_state *st, unsigned int list,
+		  unsigned int family, size_t *count)
+{
+	*count = 0;
+	return sg_list_walk(st, list, family, sg_count_one, count);
+}
