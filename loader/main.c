@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * slotguard: the command-line entry point. Parses global options, routes
+ * libbpf's messages through one callback, and dispatches to the object.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "cli.h"
+
+static const char usage[] =
+	"Usage: slotguard [--pin-dir DIR] [-v] OBJECT COMMAND [OPTIONS]\n"
+	"\n"
+	"slotguard drops booking traffic beyond a human rate at the NIC (XDP)\n"
+	"and bans sources that keep at it. Every command below works on the\n"
+	"pinned state, whether or not `slotguard run` is running.\n"
+	"\n"
+	"Objects:\n"
+	"  run            load, attach and stay in the foreground (the daemon)\n"
+	"  allow          the allowlist: sources never dropped\n"
+	"  deny           the denylist: sources always dropped\n"
+	"  ban            bans: add, del, list\n"
+	"  stats          counters by interface, verdict and reason\n"
+	"  top            the heaviest sources right now\n"
+	"  status         program, interfaces, modes, map fill levels\n"
+	"  config check   validate a config file without applying it\n"
+	"  version        print the version and ABI version\n"
+	"\n"
+	"Global options:\n"
+	"  --pin-dir DIR  pinned state (default " SG_PIN_DIR_DEFAULT
+	", or\n"
+	"                 $SLOTGUARD_PIN_DIR)\n"
+	"  -v, --verbose  show libbpf's debug messages\n"
+	"  -h, --help     this text; `slotguard OBJECT help` for an object\n"
+	"\n"
+	"Exit status: 0 ok, 1 runtime failure, 2 bad usage or input,\n"
+	"3 nothing loaded (no pinned state).\n"
+	"\n"
+	"Examples:\n"
+	"  slotguard run -c /etc/slotguard/slotguard.conf\n"
+	"  slotguard allow add 198.51.100.0/24 2001:db8:1::/48\n"
+	"  slotguard ban add 203.0.113.7 --for 1h --reason 'scalper'\n"
+	"  slotguard stats --interval 1\n";
+
+static const struct sg_cmd objects[] = {
+	{ "run", sg_cmd_run, "load, attach and stay in the foreground" },
+	{ "allow", sg_cmd_allow, "the allowlist" },
+	{ "deny", sg_cmd_deny, "the denylist" },
+	{ "ban", sg_cmd_ban, "bans" },
+	{ "stats", sg_cmd_stats, "counters" },
+	{ "top", sg_cmd_top, "heaviest sources" },
+	{ "status", sg_cmd_status, "what runs where" },
+	{ "config", sg_cmd_config, "config check" },
+	{ "version", sg_cmd_version, "version" },
+	{ NULL, NULL, NULL },
+};
+
+static int sg_libbpf_print(enum libbpf_print_level level, const char *fmt,
+			   va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !sg_cli.verbose)
+		return 0;
+	if (level == LIBBPF_INFO && !sg_cli.verbose)
+		return 0;
+	fprintf(stderr, "libbpf: ");
+	return vfprintf(stderr, fmt, ap);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "pin-dir", required_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct sg_cmd *o;
+	const char *env;
+	int c, first;
+
+	env = getenv("SLOTGUARD_PIN_DIR");
+	if (env && *env)
+		sg_cli.pin_dir = env;
+	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			sg_cli.pin_dir = optarg;
+			break;
+		case 'v':
+			sg_cli.verbose++;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return SG_EXIT_OK;
+		case 'V':
+			return sg_cmd_version(1, argv);
+		default:
+			fputs("Try 'slotguard --help'.\n", stderr);
+			return SG_EXIT_USAGE;
+		}
+	}
+	libbpf_set_print(sg_libbpf_print);
+	if (optind >= argc) {
+		fputs(usage, stderr);
+		return SG_EXIT_USAGE;
+	}
+	if (!strcmp(argv[optind], "help")) {
+		fputs(usage, stdout);
+		return SG_EXIT_OK;
+	}
+	first = optind;
+	for (o = objects; o->name; o++) {
+		if (!strcmp(o->name, argv[first])) {
+			sg_cli.cmd = o->name;
+			optind = 0; /* each command runs its own getopt */
+			return o->fn(argc - first, argv + first);
+		}
+	}
+	fprintf(stderr, "slotguard: unknown object '%s'. Try 'slotguard --help'.\n",
+		argv[optind]);
+	return SG_EXIT_USAGE;
+}
