@@ -13,9 +13,6 @@
 	}
 
 SG_PENDING(sg_cmd_run)
-SG_PENDING(sg_cmd_allow)
-SG_PENDING(sg_cmd_deny)
-SG_PENDING(sg_cmd_ban)
 SG_PENDING(sg_cmd_stats)
 SG_PENDING(sg_cmd_top)
 SG_PENDING(sg_cmd_status)
