@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The data-path test harness (see harness.h): one freshly loaded, unpinned
+ * copy of the XDP program per test, so no test sees another's state, and
+ * the loader's own core functions to write into it.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "slotguard.skel.h"
+#include "harness.h"
+
+/* Per-CPU values are laid out 8-byte aligned, one per possible CPU. */
+#define SG_H_PERCPU_MAX 1024
+
+static int quiet_print(enum libbpf_print_level level, const char *fmt,
+		       va_list ap)
+{
+	/* Warnings carry the verifier log of a failed load: keep those. */
+	if (level != LIBBPF_WARN)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void sg_h_config_defaults(struct sg_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->abi_version = SG_ABI_VERSION;
+	cfg->mode = SG_MODE_ENFORCE;
+	cfg->flags = SG_FLAG_TRACE_PARSE | SG_FLAG_FIXED_CLOCK;
+	cfg->prefix_len[SG_FAMILY_V4][SG_LEVEL_SOURCE] = 32;
+	cfg->prefix_len[SG_FAMILY_V4][SG_LEVEL_SUBNET] = 24;
+	cfg->prefix_len[SG_FAMILY_V6][SG_LEVEL_SOURCE] = 64;
+	cfg->prefix_len[SG_FAMILY_V6][SG_LEVEL_SUBNET] = 48;
+	cfg->time_offset_ns = SG_H_START_NS;
+}
+
+struct sg_budget sg_h_budget(__u64 per, __u64 period_ns, __u64 burst)
+{
+	struct sg_budget b = {};
+
+	if (!per)
+		return b;
+	b.interval_ns = period_ns / per;
+	b.limit_ns = burst * b.interval_ns;
+	return b;
+}
+
+int sg_h_open_opts(struct sg_h *h, const struct sg_h_opts *opts)
+{
+	int err;
+
+	memset(h, 0, sizeof(*h));
+	libbpf_set_print(quiet_print);
+	h->ncpus = libbpf_num_possible_cpus();
+	if (h->ncpus <= 0 || h->ncpus > SG_H_PERCPU_MAX)
+		return h->ncpus < 0 ? h->ncpus : -ERANGE;
+	h->skel = slotguard__open();
+	if (!h->skel)
+		return -errno;
+	if (opts && opts->track_entries) {
+		err = bpf_map__set_max_entries(h->skel->maps.sg_track,
+					       opts->track_entries);
+		if (err)
+			goto fail;
+	}
+	err = slotguard__load(h->skel);
+	if (err)
+		goto fail;
+	h->prog_fd = bpf_program__fd(h->skel->progs.slotguard_xdp);
+	err = sg_state_from_object(&h->st, h->skel->obj);
+	h->st_filled = true; /* every fd is ours or -1 now, even on error */
+	if (err)
+		goto fail;
+	sg_h_config_defaults(&h->cfg);
+	err = sg_h_config_write(h);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	sg_h_close(h);
+	return err < 0 ? err : -EINVAL;
+}
+
+int sg_h_open(struct sg_h *h)
+{
+	return sg_h_open_opts(h, NULL);
+}
+
+void sg_h_close(struct sg_h *h)
+{
+	if (!h->skel)
+		return;
+	ring_buffer__free(h->rb);
+	free(h->events);
+	if (h->st_filled) /* else st is zeroes, and fd 0 is not ours */
+		sg_state_close(&h->st);
+	slotguard__destroy(h->skel);
+	memset(h, 0, sizeof(*h));
+}
+
+int sg_h_config_write(struct sg_h *h)
+{
+	return sg_config_write(&h->st, &h->cfg);
+}
+
+int sg_h_clock(struct sg_h *h, __u64 now_ns)
+{
+	h->cfg.time_offset_ns = now_ns;
+	return sg_h_config_write(h);
+}
+
+int sg_h_advance(struct sg_h *h, __u64 delta_ns)
+{
+	return sg_h_clock(h, h->cfg.time_offset_ns + delta_ns);
+}
+
+int sg_h_service(struct sg_h *h, unsigned int index,
+		 const struct sg_service *svc)
+{
+	__u32 key = sg_port_key(svc->proto == IPPROTO_UDP, svc->port);
+	__u32 value = index + 1;
+
+	if (bpf_map_update_elem(h->st.fds[SG_MAP_SERVICES], &index, svc,
+				BPF_ANY))
+		return -errno;
+	if (bpf_map_update_elem(h->st.fds[SG_MAP_PORTS], &key, &value,
+				BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int sg_h_protect(struct sg_h *h, unsigned int index, __u8 proto, __u16 port,
+		 __u8 flags)
+{
+	struct sg_service svc = {
+		.proto = proto,
+		.flags = flags,
+		.port = port,
+	};
+
+	return sg_h_service(h, index, &svc);
+}
+
+int sg_h_dst(struct sg_h *h, unsigned int index, const char *cidr)
+{
+	struct sg_dst_v6_key k6 = { .service = index };
+	struct sg_dst_v4_key k4 = { .service = index };
+	__u32 one = 1;
+	struct sg_cidr c;
+	int err;
+
+	err = sg_h_cidr(cidr, &c);
+	if (err)
+		return err;
+	if (c.family == SG_FAMILY_V4) {
+		k4.prefixlen = 32 + c.prefixlen;
+		memcpy(k4.addr, c.addr, 4);
+		err = bpf_map_update_elem(h->st.fds[SG_MAP_DST_V4], &k4, &one,
+					  BPF_ANY);
+	} else {
+		k6.prefixlen = 32 + c.prefixlen;
+		memcpy(k6.addr, c.addr, 16);
+		err = bpf_map_update_elem(h->st.fds[SG_MAP_DST_V6], &k6, &one,
+					  BPF_ANY);
+	}
+	return err ? -errno : 0;
+}
+
+int sg_h_use_slot(struct sg_h *h, unsigned int slot)
+{
+	__u32 lo = 1;
+
+	if (slot >= SG_MAX_IFACES)
+		return -EINVAL;
+	if (bpf_map_update_elem(h->st.fds[SG_MAP_IFSLOTS], &lo, &slot,
+				BPF_ANY))
+		return -errno;
+	h->slot = slot;
+	return 0;
+}
+
+int sg_h_run_raw(struct sg_h *h, const void *data, size_t len)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data,
+		    .data_size_in = len, .repeat = 1);
+	int err;
+
+	err = bpf_prog_test_run_opts(h->prog_fd, &opts);
+	if (err)
+		return -errno;
+	return opts.retval;
+}
+
+int sg_h_run(struct sg_h *h, const struct sg_frame *f)
+{
+	return sg_h_run_raw(h, f->data, f->len);
+}
+
+/* Sum a per-CPU value made of n_u64 counters. */
+static int percpu_sum(int fd, __u32 key, __u64 *sum, size_t n_u64)
+{
+	__u64 values[SG_H_PERCPU_MAX * 2];
+	int ncpus = libbpf_num_possible_cpus();
+	size_t i, cpu;
+
+	if (n_u64 > 2 || ncpus <= 0 || ncpus > SG_H_PERCPU_MAX)
+		return -EINVAL;
+	if (bpf_map_lookup_elem(fd, &key, values))
+		return -errno;
+	for (i = 0; i < n_u64; i++) {
+		sum[i] = 0;
+		for (cpu = 0; cpu < (size_t)ncpus; cpu++)
+			sum[i] += values[cpu * n_u64 + i];
+	}
+	return 0;
+}
+
+int sg_h_counter(struct sg_h *h, unsigned int verdict, unsigned int reason,
+		 struct sg_counter *out)
+{
+	__u64 sum[2];
+	int err;
+
+	err = percpu_sum(h->st.fds[SG_MAP_COUNTERS],
+			 sg_counter_index(h->slot, verdict, reason), sum, 2);
+	if (err)
+		return err;
+	out->packets = sum[0];
+	out->bytes = sum[1];
+	return 0;
+}
+
+int sg_h_stat(struct sg_h *h, unsigned int stat, __u64 *out)
+{
+	return percpu_sum(h->st.fds[SG_MAP_STATS], stat, out, 1);
+}
+
+int sg_h_trace(struct sg_h *h, struct sg_trace *out)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(h->st.fds[SG_MAP_TRACE], &zero, out))
+		return -errno;
+	return 0;
+}
+
+int sg_h_snap(struct sg_h *h, struct sg_h_snap *s)
+{
+	unsigned int v, r, i;
+	int err;
+
+	for (v = 0; v < SG_VERDICT_COUNT; v++) {
+		for (r = 0; r < SG_REASON_COUNT; r++) {
+			err = sg_h_counter(h, v, r, &s->c[v][r]);
+			if (err)
+				return err;
+		}
+	}
+	for (i = 0; i < SG_STAT_COUNT; i++) {
+		err = sg_h_stat(h, i, &s->stats[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static const struct sg_h_delta *find_delta(const struct sg_h_delta *d,
+					   size_t n, unsigned int verdict,
+					   unsigned int reason)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (d[i].verdict == verdict && d[i].reason == reason)
+			return &d[i];
+	return NULL;
+}
+
+bool sg_h_expect_deltas(const struct sg_h_snap *before,
+			const struct sg_h_snap *after,
+			const struct sg_h_delta *d, size_t n)
+{
+	const struct sg_h_delta *want;
+	__u64 packets, bytes;
+	unsigned int v, r;
+	bool ok = true;
+
+	for (v = 0; v < SG_VERDICT_COUNT; v++) {
+		for (r = 0; r < SG_REASON_COUNT; r++) {
+			want = find_delta(d, n, v, r);
+			packets = after->c[v][r].packets - before->c[v][r].packets;
+			bytes = after->c[v][r].bytes - before->c[v][r].bytes;
+			if (packets == (want ? want->packets : 0) &&
+			    (!want || want->bytes == SG_H_ANY ||
+			     bytes == want->bytes))
+				continue;
+			sg_test_log("counter verdict %u reason %u: expected +%llu packets +%lld bytes, got +%llu packets +%llu bytes",
+				    v, r,
+				    want ? (unsigned long long)want->packets : 0,
+				    want ? (long long)want->bytes : 0,
+				    (unsigned long long)packets,
+				    (unsigned long long)bytes);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+__u64 sg_h_stat_delta(const struct sg_h_snap *before,
+		      const struct sg_h_snap *after, unsigned int stat)
+{
+	return after->stats[stat] - before->stats[stat];
+}
+
+int sg_h_cidr(const char *text, struct sg_cidr *out)
+{
+	char addr[64];
+	const char *slash = strchr(text, '/');
+	size_t alen = slash ? (size_t)(slash - text) : strlen(text);
+	unsigned long plen;
+	char *end;
+
+	memset(out, 0, sizeof(*out));
+	if (alen >= sizeof(addr))
+		return -EINVAL;
+	memcpy(addr, text, alen);
+	addr[alen] = '\0';
+	out->family = strchr(addr, ':') ? SG_FAMILY_V6 : SG_FAMILY_V4;
+	if (sg_pkt_addr(out->family, addr, out->addr))
+		return -EINVAL;
+	plen = out->family == SG_FAMILY_V6 ? 128 : 32;
+	if (slash) {
+		errno = 0;
+		plen = strtoul(slash + 1, &end, 10);
+		if (*end || end == slash + 1 ||
+		    plen > (out->family == SG_FAMILY_V6 ? 128u : 32u))
+			return -EINVAL;
+	}
+	out->prefixlen = plen;
+	return 0;
+}
+
+int sg_h_list_add(struct sg_h *h, unsigned int list, const char *cidr)
+{
+	struct sg_cidr c;
+	int err;
+
+	err = sg_h_cidr(cidr, &c);
+	if (err)
+		return err;
+	err = sg_list_ensure(&h->st, list);
+	if (err)
+		return err;
+	return sg_list_add(&h->st, list, &c);
+}
+
+int sg_h_ban_get(struct sg_h *h, const char *cidr, struct sg_ban *out)
+{
+	struct sg_lpm_v6_key key = {};
+	struct sg_cidr c;
+	int err, fd;
+
+	err = sg_h_cidr(cidr, &c);
+	if (err)
+		return err;
+	key.prefixlen = c.prefixlen;
+	memcpy(key.addr, c.addr, 16);
+	fd = h->st.fds[c.family == SG_FAMILY_V4 ? SG_MAP_BANS_V4 :
+						  SG_MAP_BANS_V6];
+	/* An LPM lookup answers with the longest cover: insist on ours. */
+	if (bpf_map_lookup_elem(fd, &key, out))
+		return -errno;
+	return out->prefixlen == c.prefixlen ? 0 : -ENOENT;
+}
+
+static int count_keys(int fd, size_t key_size, size_t *out)
+{
+	__u8 key[64], next[64];
+	void *prev = NULL;
+	size_t n = 0;
+
+	if (key_size > sizeof(key))
+		return -EINVAL;
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, key_size);
+		prev = key;
+		n++;
+	}
+	if (errno != ENOENT)
+		return -errno;
+	*out = n;
+	return 0;
+}
+
+int sg_h_ban_count(struct sg_h *h, unsigned int family, size_t *out)
+{
+	if (family == SG_FAMILY_V4)
+		return count_keys(h->st.fds[SG_MAP_BANS_V4],
+				  sizeof(struct sg_lpm_v4_key), out);
+	return count_keys(h->st.fds[SG_MAP_BANS_V6],
+			  sizeof(struct sg_lpm_v6_key), out);
+}
+
+int sg_h_track_count(struct sg_h *h, size_t *out)
+{
+	return count_keys(h->st.fds[SG_MAP_TRACK], sizeof(struct sg_track_key),
+			  out);
+}
+
+static int collect_event(void *ctx, void *data, size_t size)
+{
+	struct sg_h *h = ctx;
+	struct sg_event *grown;
+
+	if (size < sizeof(struct sg_event))
+		return -EINVAL;
+	if (h->n_events == h->cap_events) {
+		h->cap_events = h->cap_events ? h->cap_events * 2 : 64;
+		grown = realloc(h->events,
+				h->cap_events * sizeof(*h->events));
+		if (!grown)
+			return -ENOMEM;
+		h->events = grown;
+	}
+	memcpy(&h->events[h->n_events++], data, sizeof(struct sg_event));
+	return 0;
+}
+
+int sg_h_events(struct sg_h *h)
+{
+	int err;
+
+	if (!h->rb) {
+		h->rb = ring_buffer__new(h->st.fds[SG_MAP_EVENTS],
+					 collect_event, h, NULL);
+		if (!h->rb)
+			return -errno;
+	}
+	err = ring_buffer__consume(h->rb);
+	return err < 0 ? err : 0;
+}
+
+void sg_h_trace_str(const struct sg_trace *t, char *buf, size_t len)
+{
+	snprintf(buf, len,
+		 "family %u proto %u sport %u dport %u frag %u vlans %u flags %#x new_conn %u reason %u verdict %u",
+		 t->family, t->proto, t->sport, t->dport, t->frag, t->vlans,
+		 t->tcp_flags, t->new_conn, t->reason, t->verdict);
+}
