@@ -110,7 +110,7 @@ $(CORE_LIB): $(CORE_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(LOADER): $(BUILD)/loader/main.o $(CORE_LIB)
+$(LOADER): $(BUILD)/loader/main.o $(CORE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

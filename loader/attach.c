@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Attaching the XDP program to interfaces with bpf_links pinned at
+ * PIN_DIR/link_<ifname>. A link left behind by a killed daemon is updated
+ * in place to the new program, so the interface is never without a filter.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "daemon.h"
+#include "slotguard.skel.h"
+
+/* Slot for the interface's counters: the one it had, else the first free. */
+static int sg_iface_slot(struct sg_daemon *d, const char *name, __u32 ifindex,
+			 __u32 xdp_mode)
+{
+	struct sg_iface iface, want = { .ifindex = ifindex, .xdp_mode = xdp_mode };
+	__u32 slot, found = 0, free_slot = 0;
+
+	for (slot = 1; slot < SG_MAX_IFACES; slot++) {
+		if (bpf_map_lookup_elem(d->st.fds[SG_MAP_IFACES], &slot, &iface))
+			return -errno;
+		if (!strncmp(iface.name, name, SG_IFNAME_LEN)) {
+			found = slot;
+			break;
+		}
+		if (!iface.name[0] && !free_slot)
+			free_slot = slot;
+	}
+	slot = found ? found : free_slot;
+	if (!slot)
+		return -ENOSPC;
+	strncpy(want.name, name, SG_IFNAME_LEN - 1);
+	if (bpf_map_update_elem(d->st.fds[SG_MAP_IFACES], &slot, &want, BPF_ANY))
+		return -errno;
+	if (ifindex < SG_IFINDEX_MAX &&
+	    bpf_map_update_elem(d->st.fds[SG_MAP_IFSLOTS], &ifindex, &slot,
+				BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/* A pinned link still attached to ifindex, updated to our program. */
+static int sg_reuse_link(const char *path, __u32 ifindex, int prog_fd)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	int fd;
+
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
+	    info.type != BPF_LINK_TYPE_XDP || info.xdp.ifindex != ifindex) {
+		/* Stale: its interface went away or was renumbered. */
+		close(fd);
+		unlink(path);
+		return -ENOENT;
+	}
+	if (bpf_link_update(fd, prog_fd, NULL)) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+static __u32 sg_attached_mode(__u32 ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (bpf_xdp_query(ifindex, 0, &q))
+		return 0;
+	return q.attach_mode == XDP_ATTACHED_SKB ? 2 : 1;
+}
+
+static int sg_attach_one(struct sg_daemon *d, unsigned int i, char *err,
+			 size_t len)
+{
+	const char *name = d->settings.interfaces[i];
+	int prog_fd = bpf_program__fd(d->skel->progs.slotguard_xdp);
+	LIBBPF_OPTS(bpf_link_create_opts, opts);
+	char path[PATH_MAX + 32];
+	__u32 ifindex, mode;
+	int fd, ret;
+
+	ifindex = if_nametoindex(name);
+	if (!ifindex) {
+		snprintf(err, len, "interface %s: %s", name, strerror(errno));
+		return -ENODEV;
+	}
+	snprintf(path, sizeof(path), "%s/%s%s", d->settings.pin_dir,
+		 SG_PIN_LINK_PREFIX, name);
+	fd = sg_reuse_link(path, ifindex, prog_fd);
+	if (fd >= 0) {
+		sg_log(d, "info", "%s: took over the pinned XDP link", name);
+	} else {
+		if (d->settings.xdp_mode == SG_XDP_NATIVE)
+			opts.flags = XDP_FLAGS_DRV_MODE;
+		else if (d->settings.xdp_mode == SG_XDP_GENERIC)
+			opts.flags = XDP_FLAGS_SKB_MODE;
+		fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
+		if (fd < 0) {
+			ret = -errno;
+			snprintf(err, len, "attaching to %s: %s%s", name,
+				 strerror(-ret),
+				 ret == -EBUSY || ret == -EEXIST ?
+					 " (another XDP program is attached: "
+					 "`ip link set dev IFACE xdp off`)" :
+				 ret == -EOPNOTSUPP ?
+					 " (no native XDP in this driver: "
+					 "xdp_mode = generic)" :
+					 "");
+			return ret;
+		}
+		if (bpf_obj_pin(fd, path)) {
+			ret = -errno;
+			snprintf(err, len, "pinning %s: %s", path,
+				 strerror(-ret));
+			close(fd);
+			return ret;
+		}
+	}
+	d->link_fds[i] = fd;
+	memcpy(d->link_names[i], d->settings.interfaces[i], SG_IFNAME_LEN);
+	mode = sg_attached_mode(ifindex);
+	if (mode == 2 && d->settings.xdp_mode == SG_XDP_AUTO)
+		sg_log(d, "warning",
+		       "%s: driver has no native XDP, running in generic mode "
+		       "(slower; drops happen after the kernel made an skb)",
+		       name);
+	sg_log(d, "info", "%s: XDP attached (%s mode, ifindex %u)", name,
+	       mode == 2 ? "generic" : "native", ifindex);
+	ret = sg_iface_slot(d, name, ifindex, mode);
+	if (ret)
+		sg_log(d, "warning",
+		       "%s: no counter slot (%s); counted as \"other\"", name,
+		       strerror(-ret));
+	return 0;
+}
+
+int sg_daemon_attach_all(struct sg_daemon *d, char *err, size_t len)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < d->settings.n_interfaces; i++) {
+		ret = sg_attach_one(d, i, err, len);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void sg_unpin_all(struct sg_daemon *d)
+{
+	char path[PATH_MAX + 32];
+	int i;
+
+	for (i = 0; i < SG_MAP_COUNT; i++) {
+		snprintf(path, sizeof(path), "%s/%s", d->settings.pin_dir,
+			 sg_map_names[i]);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/daemon", d->settings.pin_dir);
+	rmdir(path);
+	if (rmdir(d->settings.pin_dir))
+		sg_log(d, "warning", "%s left behind: %s", d->settings.pin_dir,
+		       strerror(errno));
+}
+
+void sg_daemon_shutdown(struct sg_daemon *d, bool keep)
+{
+	char path[PATH_MAX + 32];
+	int i;
+
+	for (i = 0; i < SG_MAX_IFACES; i++) {
+		if (d->link_fds[i] < 0)
+			continue;
+		if (!keep) {
+			snprintf(path, sizeof(path), "%s/%s%s",
+				 d->settings.pin_dir, SG_PIN_LINK_PREFIX,
+				 d->link_names[i]);
+			unlink(path); /* last reference: the link detaches */
+			sg_log(d, "info", "%s: XDP detached", d->link_names[i]);
+		}
+		close(d->link_fds[i]);
+		d->link_fds[i] = -1;
+	}
+	sg_events_close(d);
+	if (!keep && d->skel)
+		sg_unpin_all(d);
+	sg_state_close(&d->st);
+	slotguard__destroy(d->skel);
+	d->skel = NULL;
+	if (d->daemon_lock_fd >= 0)
+		close(d->daemon_lock_fd);
+	d->daemon_lock_fd = -1;
+}

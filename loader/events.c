@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Ban events from the XDP program's ring buffer, and unbans found by a
+ * periodic sweep, as one log line each on stderr. Lines are capped per
+ * second; the rest become one summary line, so a ban storm cannot flood
+ * the journal.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <json-c/json.h>
+#include "daemon.h"
+
+#define SG_LOG_LINES_PER_SECOND 20
+
+struct sg_ban_seen {
+	struct sg_ban_entry *v; /* sorted by cidr */
+	size_t n;
+};
+
+static void sg_timestamp(char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec, (long)(ts.tv_nsec / 1000000) % 1000);
+}
+
+void sg_log(const struct sg_daemon *d, const char *level, const char *fmt, ...)
+{
+	struct json_object *o;
+	char msg[1024], ts[96];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	sg_timestamp(ts, sizeof(ts));
+	if (!d || d->log_format == SG_LOG_TEXT) {
+		fprintf(stderr, "%s slotguard %s: %s\n", ts, level, msg);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "time", json_object_new_string(ts));
+	json_object_object_add(o, "level", json_object_new_string(level));
+	json_object_object_add(o, "msg", json_object_new_string(msg));
+	fprintf(stderr, "%s\n", json_object_to_json_string_ext(
+					o, JSON_C_TO_STRING_PLAIN |
+						   JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+/* Per-second line budget; true if this line may be printed. */
+static bool sg_log_budget(struct sg_daemon *d)
+{
+	__u64 second = (__u64)time(NULL);
+
+	if (second != d->last_log_second) {
+		if (d->suppressed_this_second)
+			sg_log(d, "warning",
+			       "%u more ban events in the last second were not "
+			       "logged (see `slotguard ban list`)",
+			       d->suppressed_this_second);
+		d->last_log_second = second;
+		d->logged_this_second = 0;
+		d->suppressed_this_second = 0;
+	}
+	if (d->logged_this_second >= SG_LOG_LINES_PER_SECOND) {
+		d->suppressed_this_second++;
+		return false;
+	}
+	d->logged_this_second++;
+	return true;
+}
+
+struct sg_ban_line {
+	const char *event; /* ban, would_ban, unban */
+	const struct sg_cidr *cidr;
+	const char *budget;
+	double observed, limit, duration;
+	unsigned int offences;
+};
+
+static void sg_log_ban(struct sg_daemon *d, const struct sg_ban_line *l)
+{
+	struct json_object *o;
+	char cidr[64], ts[96], dur[32];
+
+	if (!sg_log_budget(d))
+		return;
+	sg_format_cidr(l->cidr, cidr, sizeof(cidr));
+	sg_timestamp(ts, sizeof(ts));
+	if (d->log_format == SG_LOG_TEXT) {
+		sg_format_duration((__u64)(l->duration * 1e9), dur,
+				   sizeof(dur));
+		fprintf(stderr,
+			"%s slotguard %s: %s budget=%s observed=%.3f/s "
+			"limit=%.3f/s duration=%s offences=%u\n",
+			ts, l->event, cidr, l->budget, l->observed, l->limit,
+			dur, l->offences);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "time", json_object_new_string(ts));
+	json_object_object_add(o, "event", json_object_new_string(l->event));
+	json_object_object_add(o, "prefix", json_object_new_string(cidr));
+	json_object_object_add(o, "budget", json_object_new_string(l->budget));
+	json_object_object_add(o, "observed_per_second",
+			       json_object_new_double(l->observed));
+	json_object_object_add(o, "limit_per_second",
+			       json_object_new_double(l->limit));
+	json_object_object_add(o, "duration_seconds",
+			       json_object_new_double(l->duration));
+	json_object_object_add(o, "offences",
+			       json_object_new_int64(l->offences));
+	fprintf(stderr, "%s\n", json_object_to_json_string_ext(
+					o, JSON_C_TO_STRING_PLAIN |
+						   JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+static int sg_on_event(void *ctx, void *data, size_t size)
+{
+	const struct sg_event *ev = data;
+	struct sg_daemon *d = ctx;
+	struct sg_ban_line l = {};
+	struct sg_cidr c = {};
+
+	if (size < sizeof(*ev))
+		return 0;
+	c.family = ev->family;
+	c.prefixlen = ev->prefixlen;
+	memcpy(c.addr, ev->addr, 16);
+	l.event = ev->type == SG_EVENT_WOULD_BAN ? "would_ban" :
+		  ev->offences > 1		 ? "ban_escalated" :
+						   "ban";
+	l.cidr = &c;
+	l.budget = sg_reason_name(ev->reason);
+	l.observed = ev->observed_milli / 1e3;
+	l.limit = ev->limit_milli / 1e3;
+	l.duration = ev->duration_ns / 1e9;
+	l.offences = ev->offences;
+	sg_log_ban(d, &l);
+	return 0;
+}
+
+int sg_events_open(struct sg_daemon *d)
+{
+	d->events = ring_buffer__new(d->st.fds[SG_MAP_EVENTS], sg_on_event, d,
+				     NULL);
+	if (!d->events)
+		return -errno;
+	d->seen = calloc(1, sizeof(*d->seen));
+	return d->seen ? 0 : -ENOMEM;
+}
+
+int sg_events_poll(struct sg_daemon *d, int timeout_ms)
+{
+	int ret = ring_buffer__poll(d->events, timeout_ms);
+
+	return ret == -EINTR ? 0 : ret;
+}
+
+static int sg_entry_cmp(const void *a, const void *b)
+{
+	const struct sg_ban_entry *x = a, *y = b;
+	int diff = x->cidr.family - y->cidr.family;
+
+	if (diff)
+		return diff;
+	diff = x->cidr.prefixlen - y->cidr.prefixlen;
+	return diff ? diff : memcmp(x->cidr.addr, y->cidr.addr, 16);
+}
+
+static void sg_forget(struct sg_daemon *d, const struct sg_ban_entry *e)
+{
+	struct sg_lpm_v6_key key = { .prefixlen = e->cidr.prefixlen };
+	int map = e->cidr.family == SG_FAMILY_V4 ? SG_MAP_BANS_V4 :
+						   SG_MAP_BANS_V6;
+
+	memcpy(key.addr, e->cidr.addr, 16);
+	bpf_map_delete_elem(d->st.fds[map], &key);
+}
+
+void sg_events_sweep(struct sg_daemon *d)
+{
+	struct sg_ban_entry *v = NULL, *was;
+	struct sg_config cfg = {};
+	struct sg_ban_line l = {};
+	size_t n = 0, i, active = 0;
+	__u64 now;
+
+	if (sg_ban_dump(&d->st, &v, &n))
+		return;
+	sg_config_read(&d->st, &cfg);
+	now = sg_state_now(&d->st);
+	for (i = 0; i < n; i++) {
+		if (now < v[i].ban.until_ns) {
+			v[active++] = v[i];
+			continue;
+		}
+		was = d->seen->n ? bsearch(&v[i], d->seen->v, d->seen->n,
+					   sizeof(*was), sg_entry_cmp) :
+				   NULL;
+		if (was) {
+			l.event = "unban";
+			l.cidr = &v[i].cidr;
+			l.budget = v[i].ban.reason == SG_REASON_MANUAL ?
+					   "manual" :
+					   sg_reason_name(v[i].ban.reason);
+			l.duration = (v[i].ban.until_ns - v[i].ban.since_ns) /
+				     1e9;
+			l.offences = v[i].ban.offences;
+			sg_log_ban(d, &l);
+		}
+		if (now - v[i].ban.until_ns >= cfg.ban_memory_ns)
+			sg_forget(d, &v[i]);
+	}
+	qsort(v, active, sizeof(*v), sg_entry_cmp);
+	free(d->seen->v);
+	d->seen->v = v;
+	d->seen->n = active;
+}
+
+void sg_events_close(struct sg_daemon *d)
+{
+	ring_buffer__free(d->events);
+	d->events = NULL;
+	if (d->seen)
+		free(d->seen->v);
+	free(d->seen);
+	d->seen = NULL;
+}
