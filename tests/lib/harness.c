@@ -312,6 +312,39 @@ bool sg_h_expect_deltas(const struct sg_h_snap *before,
 	return ok;
 }
 
+bool sg_h_expect(struct sg_h *h, const struct sg_frame *f, int action,
+		 unsigned int verdict, unsigned int reason)
+{
+	struct sg_h_delta d = { verdict, reason, 1, f->len };
+	struct sg_h_snap before, after;
+	bool ok = true;
+	int err;
+
+	err = sg_h_snap(h, &before);
+	if (err)
+		return EXPECT_EQ(err, 0);
+	ok &= EXPECT_EQ(sg_h_run(h, f), action);
+	err = sg_h_snap(h, &after);
+	if (err)
+		return EXPECT_EQ(err, 0);
+	if (!sg_h_expect_deltas(&before, &after, &d, 1)) {
+		sg_test_log("(expected verdict %u reason %u, %zu bytes)",
+			    verdict, reason, f->len);
+		ok = false;
+	}
+	return ok;
+}
+
+bool sg_h_expect_spec(struct sg_h *h, const struct sg_pkt_spec *s,
+		      int action, unsigned int verdict, unsigned int reason)
+{
+	struct sg_frame f;
+
+	if (!EXPECT_EQ(sg_pkt_build(s, &f), 0))
+		return false;
+	return sg_h_expect(h, &f, action, verdict, reason);
+}
+
 __u64 sg_h_stat_delta(const struct sg_h_snap *before,
 		      const struct sg_h_snap *after, unsigned int stat)
 {

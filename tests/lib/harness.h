@@ -117,6 +117,15 @@ struct sg_h_delta {
 bool sg_h_expect_deltas(const struct sg_h_snap *before,
 			const struct sg_h_snap *after,
 			const struct sg_h_delta *d, size_t n);
+/*
+ * Run f and check it got `action` and moved exactly counter (verdict,
+ * reason) by one packet of f->len bytes; logs what differs.
+ */
+bool sg_h_expect(struct sg_h *h, const struct sg_frame *f, int action,
+		 unsigned int verdict, unsigned int reason);
+/* The same for a frame built from a spec. */
+bool sg_h_expect_spec(struct sg_h *h, const struct sg_pkt_spec *s,
+		      int action, unsigned int verdict, unsigned int reason);
 __u64 sg_h_stat_delta(const struct sg_h_snap *before,
 		      const struct sg_h_snap *after, unsigned int stat);
 

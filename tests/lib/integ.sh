@@ -54,6 +54,13 @@ skip_all() {
 	done
 }
 
+# check NAME WHY CMD... : PASS when CMD succeeds, else FAIL saying WHY.
+check() {
+	local name=$1 why=$2
+	shift 2
+	if "$@"; then pass "$name"; else fail "$name" "$why"; fi
+}
+
 # note TEXT... : context for a human reading the log (not a test line).
 note() { echo "  # $*"; }
 
@@ -270,12 +277,19 @@ sg() {
 # lab_conf FILE [EXTRA] : a config for the lab; variables override parts:
 #   CONF_MODE (enforce), CONF_KEEP (no), CONF_CONN_RATE (5/s),
 #   CONF_CONN_BURST (10), CONF_SUBNET_CONN_RATE (200/s),
-#   CONF_SUBNET_CONN_BURST (400), CONF_BAN_AFTER (3), CONF_BAN_TIME (60s).
-# EXTRA (text) is appended as is. Lists live next to the config.
+#   CONF_SUBNET_CONN_BURST (400), CONF_BAN_AFTER (3), CONF_BAN_TIME (60s),
+#   CONF_LISTS (yes: allowlist and denylist files $LAB_TMP/allow.txt and
+#   deny.txt; no: the lists are only what the CLI puts in).
+# EXTRA (text) is appended as is.
 lab_conf() {
-	local file=$1 extra=${2:-}
+	local file=$1 extra=${2:-} lists=
 	: >>"$LAB_TMP/allow.txt"
 	: >>"$LAB_TMP/deny.txt"
+	if [ "${CONF_LISTS:-yes}" = yes ]; then
+		lists="allowlist = $LAB_TMP/allow.txt
+denylist = $LAB_TMP/deny.txt
+"
+	fi
 	cat >"$file" <<EOF
 # slotguard integration lab ($LAB_ID)
 [slotguard]
@@ -283,9 +297,7 @@ interfaces = $(lab_ifaces | tr ' ' ',')
 xdp_mode = native
 mode = ${CONF_MODE:-enforce}
 metrics_listen = 127.0.0.1:9717
-allowlist = $LAB_TMP/allow.txt
-denylist = $LAB_TMP/deny.txt
-pin_dir = $LAB_PIN
+${lists}pin_dir = $LAB_PIN
 max_tracked_sources = 65536
 keep_attached = ${CONF_KEEP:-no}
 
@@ -394,12 +406,20 @@ stat_packets() {
 		  | .packets] | add // 0'
 }
 
-# stat_packets_reason JSON REASON : packets with REASON and any verdict
-# other than pass.
+# stat_not_pass JSON REASON : packets counted under REASON with any verdict
+# but pass (drop or would_drop), over every interface.
 stat_not_pass() {
 	jqr "$1" --arg r "$2" \
 		'[.interfaces[]?.counters[]? | select(.verdict != "pass" and .reason == $r)
 		  | .packets] | add // 0'
+}
+
+# stat_iface_not_pass JSON IFACE : packets dropped or would-be dropped on
+# one interface, whatever the reason.
+stat_iface_not_pass() {
+	jqr "$1" --arg i "$2" \
+		'[.interfaces[]? | select(.name == $i) | .counters[]?
+		  | select(.verdict != "pass") | .packets] | add // 0'
 }
 
 # ---- teardown ------------------------------------------------------------

@@ -252,7 +252,7 @@ static int build_ipv6(const struct sg_pkt_spec *s, __u8 *p, const __u8 *src,
 }
 
 /* The spec's addresses, or the documentation-range defaults. */
-static int resolve_addrs(const struct sg_pkt_spec *s, __u8 *src, __u8 *dst)
+int sg_pkt_addrs(const struct sg_pkt_spec *s, __u8 src[16], __u8 dst[16])
 {
 	bool v6 = s->family == SG_FAMILY_V6;
 
@@ -306,7 +306,7 @@ int sg_pkt_build(const struct sg_pkt_spec *s, struct sg_frame *f)
 	seg_len = build_l4(s, proto, seg, SG_PKT_MAX_LEN / 2, &hdr_len);
 	if (seg_len < 0)
 		return seg_len;
-	err = resolve_addrs(s, src, dst);
+	err = sg_pkt_addrs(s, src, dst);
 	if (err)
 		return err;
 	/* The checksum covers the whole segment, before any l4_keep cut. */
@@ -336,7 +336,7 @@ static void put_varint2(__u8 *p, __u16 v)
 
 size_t sg_quic_initial(__u8 *buf, size_t cap, __u32 version)
 {
-	const size_t total = 1200, dcid_len = 8;
+	const size_t total = SG_QUIC_INITIAL_LEN, dcid_len = 8;
 	size_t off = 0, i;
 	/* Initial is long-header type 0 in v1, type 1 in v2 (RFC 9369). */
 	__u8 type = version == 0x6b3343cf ? 1 : 0;

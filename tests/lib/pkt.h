@@ -16,6 +16,14 @@
 #define SG_PKT_MAX_VLANS 3  /* one more than the parser accepts */
 #define SG_PKT_MAX_EXT 12   /* more than SG_IPV6_EXT_MAX */
 #define SG_PKT_MAX_OPTS 40  /* IPv4 options and TCP options alike */
+#define SG_QUIC_INITIAL_LEN 1200 /* what sg_quic_initial() writes */
+
+/* TCP flag bits as they sit in byte 13 of the header. */
+#define SG_TH_FIN 0x01
+#define SG_TH_SYN 0x02
+#define SG_TH_RST 0x04
+#define SG_TH_PSH 0x08
+#define SG_TH_ACK 0x10
 
 /* A built frame and where each layer starts, for tests that cut or poke. */
 struct sg_frame {
@@ -114,7 +122,9 @@ size_t sg_quic_initial(__u8 *buf, size_t cap, __u32 version);
 /* A QUIC short-header (1-RTT) packet of len bytes. */
 size_t sg_quic_short(__u8 *buf, size_t cap, size_t len);
 
-/* Host-order IPv4/IPv6 text to 16 bytes (IPv4 in the first four). */
+/* IPv4/IPv6 text to 16 network-order bytes (IPv4 in the first four). */
 int sg_pkt_addr(unsigned int family, const char *text, __u8 out[16]);
+/* The addresses a spec puts in the frame, defaults included. */
+int sg_pkt_addrs(const struct sg_pkt_spec *s, __u8 src[16], __u8 dst[16]);
 
 #endif /* SLOTGUARD_TEST_PKT_H */

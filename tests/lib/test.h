@@ -32,6 +32,8 @@ void sg_test_set_skip(const char *why);
 void sg_test_fail_int(const char *file, int line, const char *what,
 		      const char *op, unsigned long long got,
 		      unsigned long long want);
+bool sg_test_expect_eq(const char *file, int line, const char *what,
+		       unsigned long long got, unsigned long long want);
 void sg_test_fail_mem(const char *file, int line, const char *what,
 		      const void *got, const void *want, size_t len);
 
@@ -121,6 +123,16 @@ void sg_test_fail_mem(const char *file, int line, const char *what,
 			return false;                                      \
 		}                                                          \
 	} while (0)
+
+/*
+ * For helpers that check many things and report them all: evaluates to
+ * true when equal, else prints the failure line and evaluates to false.
+ * It never returns from anything.
+ */
+#define EXPECT_EQ(got, want)                                               \
+	sg_test_expect_eq(__FILE__, __LINE__, #got,                        \
+			  (unsigned long long)(got),                       \
+			  (unsigned long long)(want))
 
 /* Ends the test as skipped, e.g. when it needs a privilege we lack. */
 #define TEST_SKIP(why)                     \

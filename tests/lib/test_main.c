@@ -88,6 +88,15 @@ void sg_test_fail_int(const char *file, int line, const char *what,
 			op, (long long)want, want, (long long)got, got);
 }
 
+bool sg_test_expect_eq(const char *file, int line, const char *what,
+		       unsigned long long got, unsigned long long want)
+{
+	if (got == want)
+		return true;
+	sg_test_fail_int(file, line, what, "==", got, want);
+	return false;
+}
+
 static void print_hex(const char *label, const unsigned char *p, size_t len)
 {
 	size_t i;
