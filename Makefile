@@ -118,10 +118,11 @@ $(UNIT_BIN): $(TEST_OBJS) $(CORE_LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/tools/%: tests/tools/%.c $(CORE_LIB) $(SKELS)
+$(BUILD)/tools/%: tests/tools/%.c $(CORE_LIB) $(BUILD)/tests/lib/pkt.o $(SKELS)
 	$(call msg,LINK,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itests/lib $(LDFLAGS) $< $(CORE_LIB) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/lib $(LDFLAGS) $< $(BUILD)/tests/lib/pkt.o \
+		$(CORE_LIB) $(LDLIBS) -o $@
 
 test: check-deps
 	$(Q)$(MAKE) --no-print-directory all

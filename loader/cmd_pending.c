@@ -14,7 +14,6 @@
 		return SG_EXIT_FAIL;                                       \
 	}
 
-SG_PENDING(sg_cmd_stats)
 SG_PENDING(sg_cmd_top)
 SG_PENDING(sg_cmd_status)
 SG_PENDING(sg_cmd_config)

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Program cost per path: runs the real slotguard XDP program and the
+ * reference programs (bare pass, parse-only) through BPF_PROG_TEST_RUN with
+ * a large repeat, in one run, and prints ns/packet with ratios. A benchmark,
+ * never a test: it asserts nothing about time.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/in.h>
+#include <linux/if_ether.h>
+#include "sg.h"
+#include "pkt.h"
+#include "slotguard.skel.h"
+#include "baseline.skel.h"
+
+struct bench_case {
+	const char *name;
+	int prog; /* 0 slotguard, 1 bare pass, 2 parse-only */
+	struct sg_pkt_spec spec;
+};
+
+static struct sg_cidr cidr(const char *text)
+{
+	struct sg_cidr c;
+	char why[256];
+
+	if (sg_parse_cidr(text, &c, why, sizeof(why))) {
+		fprintf(stderr, "sg_progbench: %s\n", why);
+		exit(2);
+	}
+	return c;
+}
+
+/* Every budget on, generous unless over is set; no bans unless asked. */
+static void configure(struct sg_state *st, bool over)
+{
+	struct sg_config cfg = { .abi_version = SG_ABI_VERSION,
+				 .mode = SG_MODE_ENFORCE };
+	struct sg_service svc = { .proto = IPPROTO_TCP, .port = 443 };
+	__u32 idx = 0, slot = 1, key = sg_port_key(0, 443);
+	int l, k;
+
+	cfg.prefix_len[SG_FAMILY_V4][0] = 32;
+	cfg.prefix_len[SG_FAMILY_V4][1] = 24;
+	cfg.prefix_len[SG_FAMILY_V6][0] = 64;
+	cfg.prefix_len[SG_FAMILY_V6][1] = 48;
+	for (l = 0; l < SG_LEVEL_COUNT; l++) {
+		for (k = 0; k < SG_BUDGET_KIND_COUNT; k++) {
+			cfg.budget[l][k].interval_ns = over ? 1000000000ULL : 1;
+			cfg.budget[l][k].limit_ns = over ? 1000000000ULL :
+							   1ULL << 62;
+		}
+	}
+	cfg.ban_window_ns = 60ULL * 1000000000ULL;
+	bpf_map_update_elem(st->fds[SG_MAP_CONFIG], &idx, &cfg, BPF_ANY);
+	bpf_map_update_elem(st->fds[SG_MAP_SERVICES], &idx, &svc, BPF_ANY);
+	bpf_map_update_elem(st->fds[SG_MAP_PORTS], &key, &slot, BPF_ANY);
+}
+
+static double run_once(int prog_fd, const struct sg_frame *f, int repeat)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f->data,
+		    .data_size_in = f->len, .repeat = repeat);
+
+	if (bpf_prog_test_run_opts(prog_fd, &opts)) {
+		fprintf(stderr, "sg_progbench: test run: %s\n",
+			strerror(errno));
+		exit(1);
+	}
+	return opts.duration;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+	struct sg_pkt_spec syn = { .sport = 40000, .dport = 443,
+				   .tcp_flags = SG_TH_SYN };
+	struct bench_case cases[] = {
+		{ "bare XDP_PASS", 1, syn },
+		{ "parse-only", 2, syn },
+		{ "unprotected (port 22)", 0, syn },
+		{ "allowlisted", 0, syn },
+		{ "within budget (SYN)", 0, syn },
+		{ "over budget (SYN)", 0, syn },
+		{ "banned", 0, syn },
+		{ "denylisted", 0, syn },
+		{ "within budget IPv6", 0, syn },
+		{ "within budget QinQ", 0, syn },
+	};
+	int n = sizeof(cases) / sizeof(cases[0]), repeat = 1000000, runs = 5;
+	struct slotguard *sg;
+	struct baseline *base;
+	struct sg_state st;
+	double med[16], parse_ns = 0, pass_ns = 0;
+	int i, r, c, fds[3];
+
+	while ((c = getopt(argc, argv, "r:n:")) != -1) {
+		if (c == 'r')
+			repeat = atoi(optarg);
+		else if (c == 'n')
+			runs = atoi(optarg);
+		else
+			return 2;
+	}
+	if (repeat < 1 || runs < 1 || runs > 99)
+		return 2;
+	cases[2].spec.dport = 22;
+	cases[3].spec.src = "192.0.2.10";
+	cases[6].spec.src = "192.0.2.66";
+	cases[7].spec.src = "203.0.113.5";
+	cases[8].spec.family = SG_FAMILY_V6;
+	cases[9].spec.n_vlans = 2;
+
+	sg = slotguard__open_and_load();
+	base = baseline__open_and_load();
+	if (!sg || !base || sg_state_from_object(&st, sg->obj)) {
+		fprintf(stderr, "sg_progbench: loading: %s\n", strerror(errno));
+		return 1;
+	}
+	fds[0] = bpf_program__fd(sg->progs.slotguard_xdp);
+	fds[1] = bpf_program__fd(base->progs.baseline_pass);
+	fds[2] = bpf_program__fd(base->progs.baseline_parse_pass);
+	sg_list_ensure(&st, SG_LIST_ALLOW);
+	sg_list_ensure(&st, SG_LIST_DENY);
+	{
+		struct sg_cidr a = cidr("192.0.2.10/32"),
+			       d = cidr("203.0.113.0/24"),
+			       b = cidr("192.0.2.66/32");
+
+		sg_list_add(&st, SG_LIST_ALLOW, &a);
+		sg_list_add(&st, SG_LIST_DENY, &d);
+		configure(&st, false);
+		sg_ban_add(&st, &b, 3600ULL * 1000000000ULL, "bench");
+	}
+
+	printf("%-26s %10s %10s %10s\n", "path", "ns/pkt", "x parse", "x pass");
+	for (i = 0; i < n; i++) {
+		struct sg_frame f;
+		double t[99];
+
+		configure(&st, i == 5);
+		if (sg_pkt_build(&cases[i].spec, &f)) {
+			fprintf(stderr, "sg_progbench: building %s\n",
+				cases[i].name);
+			return 1;
+		}
+		for (r = 0; r < runs; r++)
+			t[r] = run_once(fds[cases[i].prog], &f, repeat);
+		qsort(t, runs, sizeof(t[0]), cmp_double);
+		med[i] = t[runs / 2];
+		if (i == 0)
+			pass_ns = med[i];
+		if (i == 1)
+			parse_ns = med[i];
+		printf("%-26s %10.1f %10.2f %10.2f   (min %.0f max %.0f)\n",
+		       cases[i].name, med[i], parse_ns ? med[i] / parse_ns : 0,
+		       med[i] / pass_ns, t[0], t[runs - 1]);
+	}
+	printf("\nBPF_PROG_TEST_RUN, repeat %d, median of %d runs; ns as "
+	       "reported by the kernel (bpf_test_run duration).\n",
+	       repeat, runs);
+	sg_state_close(&st);
+	slotguard__destroy(sg);
+	baseline__destroy(base);
+	return 0;
+}
