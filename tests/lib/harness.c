@@ -300,8 +300,8 @@ bool sg_h_expect_deltas(const struct sg_h_snap *before,
 			    (!want || want->bytes == SG_H_ANY ||
 			     bytes == want->bytes))
 				continue;
-			sg_test_log("counter verdict %u reason %u: expected +%llu packets +%lld bytes, got +%llu packets +%llu bytes",
-				    v, r,
+			sg_test_log("counter %s/%s: expected +%llu packets +%lld bytes, got +%llu packets +%llu bytes",
+				    sg_verdict_name(v), sg_reason_name(r),
 				    want ? (unsigned long long)want->packets : 0,
 				    want ? (long long)want->bytes : 0,
 				    (unsigned long long)packets,
@@ -328,8 +328,10 @@ bool sg_h_expect(struct sg_h *h, const struct sg_frame *f, int action,
 	if (err)
 		return EXPECT_EQ(err, 0);
 	if (!sg_h_expect_deltas(&before, &after, &d, 1)) {
-		sg_test_log("(expected verdict %u reason %u, %zu bytes)",
-			    verdict, reason, f->len);
+		sg_test_fail_at(__FILE__, __LINE__,
+				"expected the frame counted as %s/%s",
+				sg_verdict_name(verdict),
+				sg_reason_name(reason));
 		ok = false;
 	}
 	return ok;

@@ -370,6 +370,18 @@ sg_stop_daemon() {
 	return "$rc"
 }
 
+# wait_pid SECONDS PID : wait for a background process, killing it after
+# SECONDS. Status: 0 when it ended on its own.
+wait_pid() {
+	if wait_until "$1" lab_pid_gone "$2"; then
+		wait "$2" 2>/dev/null
+		return 0
+	fi
+	kill -KILL "$2" 2>/dev/null
+	wait "$2" 2>/dev/null
+	return 1
+}
+
 lab_pid_gone() {
 	# A reaped child or a zombie both count as gone.
 	local st
@@ -420,6 +432,25 @@ stat_iface_not_pass() {
 	jqr "$1" --arg i "$2" \
 		'[.interfaces[]? | select(.name == $i) | .counters[]?
 		  | select(.verdict != "pass") | .packets] | add // 0'
+}
+
+# ---- bans and lists --------------------------------------------------------
+
+# ban_active BANLIST_JSON CIDR... : one of the CIDRs has an active ban.
+ban_active() {
+	local json=$1 c
+	shift
+	for c in "$@"; do
+		[ "$(jqr "$json" --arg c "$c" \
+			'[.bans[]? | select(.cidr == $c and .active)] | length')" -gt 0 ] &&
+			return 0
+	done
+	return 1
+}
+
+# list_cidrs LIST_JSON : the entries, sorted, one per line.
+list_cidrs() {
+	jqr "$1" '[.entries[]?.cidr] | sort | .[]'
 }
 
 # ---- teardown ------------------------------------------------------------
