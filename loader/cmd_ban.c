@@ -192,9 +192,10 @@ static void print_bans(const struct sg_ban_entry *v, size_t n, __u64 now,
 			continue;
 		}
 		sg_format_cidr(&v[i].cidr, cidr, sizeof(cidr));
-		if (active)
-			sg_format_duration(v[i].ban.until_ns - now, left,
-					   sizeof(left));
+		if (active) /* whole seconds, rounded up: "4m59s" not ns */
+			sg_format_duration((v[i].ban.until_ns - now + 999999999ULL) /
+						   1000000000ULL * 1000000000ULL,
+					   left, sizeof(left));
 		else
 			snprintf(left, sizeof(left), "expired");
 		printf("%-43s %10s %8u  %s\n", cidr, left, v[i].ban.offences,
