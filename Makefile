@@ -71,7 +71,8 @@ help:
 	@echo '  sudo make test    install what is missing, build, run every test'
 	@echo '  sudo make unit    only the BPF_PROG_TEST_RUN unit tests'
 	@echo '  sudo make integ   only the netns integration tests'
-	@echo '  make install      install under $$(DESTDIR)$$(PREFIX) (default /usr/local)'
+	@echo '  make install      binary, unit, example config and lists, dashboard'
+	@echo '                    (PREFIX=/usr/local, SYSCONFDIR=/etc, DESTDIR= honoured)'
 	@echo '  make format-check clang-format check of every C file'
 	@echo '  make clean        remove build/'
 	@echo 'Variables: V=1 (show commands), SANITIZE=1 (ASan+UBSan userspace),'
@@ -140,10 +141,28 @@ format:
 format-check:
 	$(Q)clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
 
+SYSCONFDIR ?= /etc
+UNITDIR    ?= /lib/systemd/system
+
+# The binary carries the XDP object in its skeleton; the .o is installed for
+# inspection (bpftool, llvm-objdump) and for other loaders.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/slotguard
-	install -m 0755 $(LOADER) $(DESTDIR)$(PREFIX)/sbin/slotguard
-	install -m 0644 $(BUILD)/slotguard.bpf.o $(DESTDIR)$(PREFIX)/lib/slotguard/
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/slotguard \
+		$(DESTDIR)$(PREFIX)/share/slotguard $(DESTDIR)$(SYSCONFDIR)/slotguard \
+		$(DESTDIR)$(UNITDIR)
+	$(Q)install -m 0755 $(LOADER) $(DESTDIR)$(PREFIX)/sbin/slotguard
+	$(Q)install -m 0644 $(BUILD)/slotguard.bpf.o $(DESTDIR)$(PREFIX)/lib/slotguard/
+	$(Q)sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		deploy/slotguard.service > $(DESTDIR)$(UNITDIR)/slotguard.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/slotguard.service
+	$(Q)install -m 0644 slotguard.conf.example examples/allow.txt examples/deny.txt \
+		deploy/grafana-dashboard.json deploy/alerts.yml \
+		$(DESTDIR)$(PREFIX)/share/slotguard/
+	$(Q)for f in slotguard.conf:slotguard.conf.example allow.txt:examples/allow.txt \
+		deny.txt:examples/deny.txt; do \
+		dst=$(DESTDIR)$(SYSCONFDIR)/slotguard/$${f%%:*}; \
+		[ -e $$dst ] || install -m 0644 $${f#*:} $$dst; done
 
 clean:
 	rm -rf $(BUILD)
