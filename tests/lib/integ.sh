@@ -37,6 +37,7 @@ declare -a LAB_HOST_VETH=()	# veth ends that were on the host at some point
 declare -a LAB_PIDS=()	# every background process started
 SG_DAEMON_PID=
 SG_DAEMON_LOG=
+SG_DAEMON_METRICS=
 LAB_DAEMON_RUNS=0
 
 # ---- reporting -----------------------------------------------------------
@@ -79,11 +80,11 @@ wait_until() {
 	done
 }
 
-# jqr JSON FILTER [jq args...] : one raw value out of a JSON text.
+# jqr JSON [jq options...] FILTER : raw values out of a JSON text.
 jqr() {
-	local json=$1 filter=$2
-	shift 2
-	printf '%s\n' "$json" | jq -r "$@" "$filter"
+	local json=$1
+	shift
+	printf '%s\n' "$json" | jq -r "$@"
 }
 
 # json_ok TEXT : the text is exactly one JSON value.
@@ -132,7 +133,7 @@ lab_ifaces() {
 lab_prereq() {
 	[ "$(id -u)" = 0 ] || { echo "needs root"; return 1; }
 	local c
-	for c in ip nsenter jq ss; do
+	for c in ip nsenter jq curl bpftool; do
 		command -v "$c" >/dev/null || { echo "needs $c"; return 1; }
 	done
 	[ -x "$SG_BIN" ] || { echo "no $SG_BIN (run make)"; return 1; }
@@ -324,11 +325,16 @@ EOF
 }
 
 # sg_run_daemon CONF [run options] : start `slotguard run` in the gateway,
-# wait (10 s at most) until `slotguard status` answers. The daemon's
-# stdout+stderr go to $SG_DAEMON_LOG; its pid is $SG_DAEMON_PID.
+# wait (10 s at most) until it is up: `slotguard status` answers, XDP is on
+# every lab interface and the daemon serves metrics (only the daemon does;
+# the pins of a killed one would already satisfy the first two). The
+# daemon's stdout+stderr go to $SG_DAEMON_LOG; its pid is $SG_DAEMON_PID.
 sg_run_daemon() {
 	local conf=$1
 	shift
+	SG_DAEMON_METRICS=$(sed -n 's/^[[:space:]]*metrics_listen[[:space:]]*=[[:space:]]*\([^[:space:]#;]*\).*/\1/p' \
+		"$conf" | head -n 1)
+	SG_DAEMON_METRICS=${SG_DAEMON_METRICS:-127.0.0.1:9717}
 	LAB_DAEMON_RUNS=$((LAB_DAEMON_RUNS + 1))
 	SG_DAEMON_LOG=$LAB_TMP/daemon.$LAB_DAEMON_RUNS.log
 	ns_bg "$LAB_GW" "$SG_DAEMON_LOG" "$SG_BIN" --pin-dir "$LAB_PIN" \
@@ -343,7 +349,9 @@ sg_run_daemon() {
 
 sg_daemon_ready() {
 	kill -0 "$SG_DAEMON_PID" 2>/dev/null || return 2
-	sg status >/dev/null 2>&1 && lab_xdp_attached_all
+	sg status >/dev/null 2>&1 && lab_xdp_attached_all &&
+		in_ns "$LAB_GW" curl -gsf --max-time 1 -o /dev/null \
+			"http://$SG_DAEMON_METRICS/metrics"
 }
 
 # sg_daemon_alive : the daemon process still runs.
