@@ -99,9 +99,11 @@ static __always_inline struct sg_ban *sg_ban_find(const struct sg_pkt *p,
 		k6.prefixlen = 128;
 		__builtin_memcpy(k6.addr, p->src, 16);
 	}
-	/* An expired (remembered) ban may hide a shorter, live one: look on. */
-#pragma unroll
-	for (i = 0; i < 3; i++) {
+	/*
+	 * An expired (remembered) ban may hide a shorter, live one: look on,
+	 * past up to SG_BAN_LOOKUP_DEPTH - 1 expired ones.
+	 */
+	for (i = 0; i < SG_BAN_LOOKUP_DEPTH; i++) {
 		if (p->family == SG_FAMILY_V4)
 			ban = bpf_map_lookup_elem(&sg_bans_v4, &k4);
 		else

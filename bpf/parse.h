@@ -40,7 +40,7 @@ struct sg_pkt {
 	__u16 pad1;
 	__u32 l4_off;
 	__u32 l4_len; /* bytes of IP payload from l4_off */
-	__u8 src[16]; /* IPv4 in the first four bytes */
+	__u8 src[16] __attribute__((aligned(8))); /* IPv4: first 4 bytes */
 	__u8 dst[16];
 };
 

@@ -252,6 +252,55 @@ static __always_inline int sg_ceiling_over(__u32 index,
 	return st && sg_gcra_over(&st->conn_tat, &svc->ceiling, now);
 }
 
+static __always_inline struct sg_vcache_entry *
+sg_vcache_slot(const struct sg_pkt *p)
+{
+	const __u64 *a = (const __u64 *)p->src;
+	__u64 h = (a[0] ^ a[1]) * 0x9e3779b97f4a7c15ULL;
+	__u32 slot = (h >> 40) & (SG_VCACHE_SLOTS - 1);
+
+	return bpf_map_lookup_elem(&sg_vcache, &slot);
+}
+
+/* The cached verdict for this source, or SG_VCACHE_EMPTY. */
+static __always_inline __u32 sg_vcache_get(const struct sg_vcache_entry *e,
+					   const struct sg_config *cfg,
+					   const struct sg_pkt *p)
+{
+	const __u64 *a = (const __u64 *)p->src;
+
+	if (!e || e->generation != cfg->generation || e->family != p->family ||
+	    e->addr[0] != a[0] || e->addr[1] != a[1])
+		return SG_VCACHE_EMPTY;
+	return e->verdict;
+}
+
+static __always_inline void sg_vcache_put(struct sg_vcache_entry *e,
+					  const struct sg_config *cfg,
+					  const struct sg_pkt *p, __u32 verdict,
+					  __u64 until_ns)
+{
+	const __u64 *a = (const __u64 *)p->src;
+
+	if (!e)
+		return;
+	e->generation = cfg->generation;
+	e->until_ns = until_ns;
+	e->addr[0] = a[0];
+	e->addr[1] = a[1];
+	e->family = p->family;
+	e->verdict = verdict;
+}
+
+static __always_inline __u64 sg_now(const struct sg_config *cfg)
+{
+	__u64 now = cfg->time_offset_ns;
+
+	if (!(cfg->flags & SG_FLAG_FIXED_CLOCK))
+		now += bpf_ktime_get_coarse_ns();
+	return now;
+}
+
 static __always_inline int sg_is_new_conn(const struct sg_pkt *p,
 					  const struct sg_service *svc)
 {
@@ -264,8 +313,11 @@ SEC("xdp")
 int slotguard_xdp(struct xdp_md *ctx)
 {
 	__u64 bytes = (__u64)((long)ctx->data_end - (long)ctx->data);
+	struct sg_vcache_entry *cache;
 	struct sg_service *svc = NULL;
 	struct sg_config *cfg;
+	struct sg_ban *ban;
+	__u32 cached;
 	struct sg_pkt pkt;
 	__u32 zero = 0, index = 0, reason;
 	int new_conn;
@@ -289,16 +341,30 @@ int slotguard_xdp(struct xdp_md *ctx)
 			return sg_finish(ctx, cfg, &pkt, bytes, SG_REASON_UNPROTECTED,
 					 0);
 	}
-	if (sg_list_has(SG_LIST_ALLOW, &pkt))
+	/* Policy verdicts first from the per-CPU cache, then from the maps. */
+	cache = sg_vcache_slot(&pkt);
+	cached = sg_vcache_get(cache, cfg, &pkt);
+	if (cached == SG_VCACHE_ALLOW)
 		return sg_finish(ctx, cfg, &pkt, bytes, SG_REASON_ALLOWLIST, 0);
-	if (sg_list_has(SG_LIST_DENY, &pkt))
+	if (cached == SG_VCACHE_DENY)
 		return sg_finish(ctx, cfg, &pkt, bytes, SG_REASON_DENYLIST, 1);
-
-	now = cfg->time_offset_ns;
-	if (!(cfg->flags & SG_FLAG_FIXED_CLOCK))
-		now += bpf_ktime_get_ns();
-	if (sg_ban_find(&pkt, now))
+	now = sg_now(cfg);
+	if (cached == SG_VCACHE_BANNED && now < cache->until_ns)
 		return sg_finish(ctx, cfg, &pkt, bytes, SG_REASON_BANNED, 1);
+
+	if (sg_list_has(SG_LIST_ALLOW, &pkt)) {
+		sg_vcache_put(cache, cfg, &pkt, SG_VCACHE_ALLOW, 0);
+		return sg_finish(ctx, cfg, &pkt, bytes, SG_REASON_ALLOWLIST, 0);
+	}
+	if (sg_list_has(SG_LIST_DENY, &pkt)) {
+		sg_vcache_put(cache, cfg, &pkt, SG_VCACHE_DENY, 0);
+		return sg_finish(ctx, cfg, &pkt, bytes, SG_REASON_DENYLIST, 1);
+	}
+	ban = sg_ban_find(&pkt, now);
+	if (ban) {
+		sg_vcache_put(cache, cfg, &pkt, SG_VCACHE_BANNED, ban->until_ns);
+		return sg_finish(ctx, cfg, &pkt, bytes, SG_REASON_BANNED, 1);
+	}
 	if (!svc)
 		return sg_finish(ctx, cfg, &pkt, bytes, SG_REASON_FRAGMENT, 0);
 

@@ -45,7 +45,7 @@ int sg_ban_add(const struct sg_state *st, const struct sg_cidr *c,
 		strncpy(ban.note, note, sizeof(ban.note) - 1);
 	if (bpf_map_update_elem(fd, &key, &ban, BPF_ANY))
 		return -errno;
-	return 0;
+	return sg_policy_changed(st);
 }
 
 int sg_ban_del(const struct sg_state *st, const struct sg_cidr *c)
@@ -55,7 +55,7 @@ int sg_ban_del(const struct sg_state *st, const struct sg_cidr *c)
 	sg_ban_key(c, &key);
 	if (bpf_map_delete_elem(st->fds[sg_ban_map(c)], &key))
 		return -errno;
-	return 0;
+	return sg_policy_changed(st);
 }
 
 static int sg_ban_collect(int fd, unsigned int family,

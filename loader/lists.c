@@ -126,7 +126,7 @@ int sg_list_add(const struct sg_state *st, unsigned int list,
 		return fd;
 	ret = sg_inner_put(fd, c, sg_monotonic_ns());
 	close(fd);
-	return ret;
+	return ret ? ret : sg_policy_changed(st);
 }
 
 int sg_list_del(const struct sg_state *st, unsigned int list,
@@ -142,7 +142,7 @@ int sg_list_del(const struct sg_state *st, unsigned int list,
 	if (bpf_map_delete_elem(fd, &key))
 		ret = -errno;
 	close(fd);
-	return ret;
+	return ret ? ret : sg_policy_changed(st);
 }
 
 int sg_list_replace(const struct sg_state *st, unsigned int list,
@@ -169,7 +169,7 @@ int sg_list_replace(const struct sg_state *st, unsigned int list,
 	for (family = 0; family < SG_FAMILY_COUNT; family++)
 		if (fds[family] >= 0)
 			close(fds[family]);
-	return ret;
+	return ret ? ret : sg_policy_changed(st);
 }
 
 int sg_list_flush(const struct sg_state *st, unsigned int list)

@@ -124,6 +124,7 @@ enum sg_map_id {
 	SG_MAP_IFACES,
 	SG_MAP_EVENTS,
 	SG_MAP_TRACE,
+	SG_MAP_VCACHE,
 	SG_MAP_COUNT,
 };
 extern const char *const sg_map_names[SG_MAP_COUNT]; /* = pin names */
@@ -152,6 +153,11 @@ void sg_state_close(struct sg_state *st);
 __u64 sg_state_now(const struct sg_state *st);
 int sg_config_read(const struct sg_state *st, struct sg_config *cfg);
 int sg_config_write(const struct sg_state *st, const struct sg_config *cfg);
+/*
+ * Bump sg_config.generation after any change to lists or bans, so the XDP
+ * program's per-CPU verdict cache (sg_vcache) forgets what it knew.
+ */
+int sg_policy_changed(const struct sg_state *st);
 /* Write services, ports and destinations; removes what is gone. */
 int sg_services_apply(const struct sg_state *st,
 		      const struct sg_settings *s);

@@ -26,6 +26,7 @@ const char *const sg_map_names[SG_MAP_COUNT] = {
 	[SG_MAP_COUNTERS] = "sg_counters",   [SG_MAP_STATS] = "sg_stats",
 	[SG_MAP_IFSLOTS] = "sg_ifslots",     [SG_MAP_IFACES] = "sg_ifaces",
 	[SG_MAP_EVENTS] = "sg_events",	     [SG_MAP_TRACE] = "sg_trace",
+	[SG_MAP_VCACHE] = "sg_vcache",
 };
 
 static void sg_state_init(struct sg_state *st)
@@ -169,6 +170,17 @@ int sg_config_write(const struct sg_state *st, const struct sg_config *cfg)
 	if (bpf_map_update_elem(st->fds[SG_MAP_CONFIG], &zero, cfg, BPF_ANY))
 		return -errno;
 	return 0;
+}
+
+int sg_policy_changed(const struct sg_state *st)
+{
+	struct sg_config cfg;
+	int ret = sg_config_read(st, &cfg);
+
+	if (ret)
+		return ret;
+	cfg.generation++;
+	return sg_config_write(st, &cfg);
 }
 
 __u64 sg_state_now(const struct sg_state *st)

@@ -21,6 +21,7 @@
 #define SG_MAX_IFACES 32     /* counter slots; slot 0 is "other interface" */
 #define SG_IFINDEX_MAX 65536 /* ifindexes at or above this count as slot 0 */
 #define SG_IPV6_EXT_MAX 8    /* extension headers walked before giving up */
+#define SG_BAN_LOOKUP_DEPTH 8 /* expired covering bans looked past */
 #define SG_LIST_MAX_ENTRIES 1048576
 #define SG_BAN_MAX_ENTRIES 65536
 #define SG_DST_MAX_ENTRIES 4096
@@ -67,9 +68,10 @@ enum sg_budget_kind {
  * budget that was exceeded.
  */
 enum sg_reason {
-	SG_REASON_NOT_IP = 0,	 /* not IPv4/IPv6: passes */
+	/* 0 on purpose: the parser returns 0 for "parsed", never this. */
+	SG_REASON_UNPROTECTED = 0, /* not addressed to a protected service */
+	SG_REASON_NOT_IP,	 /* not IPv4/IPv6: passes */
 	SG_REASON_MALFORMED,	 /* truncated or invalid headers: passes */
-	SG_REASON_UNPROTECTED,	 /* not addressed to a protected service */
 	SG_REASON_FRAGMENT,	 /* non-first fragment: no ports to match */
 	SG_REASON_ALLOWLIST,	 /* source on the allowlist */
 	SG_REASON_DENYLIST,	 /* source on the denylist */
@@ -137,7 +139,9 @@ struct sg_config {
 	struct sg_budget events; /* ban events to userspace */
 	__s64 time_offset_ns;	 /* added to the kernel clock (or, with
 				  * SG_FLAG_FIXED_CLOCK, the clock itself) */
-	__u64 generation;	 /* bumped by every apply */
+	__u64 generation; /* policy generation: bumped by every apply and
+			   * every list change or unban; invalidates
+			   * sg_vcache */
 };
 
 /* sg_services[i]: a protected service, found through sg_ports. */
@@ -270,6 +274,28 @@ struct sg_event {
 	__u8 pad1[4];
 };
 
+/*
+ * sg_vcache: a small per-CPU cache of the source's policy verdict (allow,
+ * deny, banned-until), so that a flood from one source costs one lookup
+ * instead of three LPM walks. Valid only while generation matches
+ * sg_config.generation; bans expire through until_ns.
+ */
+#define SG_VCACHE_SLOTS 256
+enum sg_vcache_verdict {
+	SG_VCACHE_EMPTY = 0,
+	SG_VCACHE_ALLOW = 1,
+	SG_VCACHE_DENY = 2,
+	SG_VCACHE_BANNED = 3,
+};
+struct sg_vcache_entry {
+	__u64 generation;
+	__u64 until_ns; /* SG_VCACHE_BANNED only */
+	__u64 addr[2];	/* the source, as in sg_pkt.src */
+	__u8 family;
+	__u8 verdict; /* enum sg_vcache_verdict */
+	__u8 pad0[6];
+};
+
 /* sg_trace[0]: the last parse, written only with SG_FLAG_TRACE_PARSE. */
 enum sg_frag {
 	SG_FRAG_NONE = 0,
@@ -307,5 +333,6 @@ _Static_assert(sizeof(struct sg_counter) == 16, "sg_counter");
 _Static_assert(sizeof(struct sg_iface) == 24, "sg_iface");
 _Static_assert(sizeof(struct sg_event) == 56, "sg_event");
 _Static_assert(sizeof(struct sg_trace) == 56, "sg_trace");
+_Static_assert(sizeof(struct sg_vcache_entry) == 40, "sg_vcache_entry");
 
 #endif /* SLOTGUARD_ABI_H */

@@ -157,6 +157,14 @@ struct {
 	__type(value, struct sg_iface);
 } sg_ifaces SEC(".maps");
 
+/* hash of source -> struct sg_vcache_entry, per CPU: policy verdicts. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SG_VCACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct sg_vcache_entry);
+} sg_vcache SEC(".maps");
+
 /* Ban events (struct sg_event) to the daemon. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
