@@ -106,6 +106,20 @@ void sg_h_close(struct sg_h *h)
 
 int sg_h_config_write(struct sg_h *h)
 {
+	struct sg_config live;
+	int err;
+
+	/*
+	 * The loader core bumps the live generation on list and ban changes;
+	 * writing back our older copy would roll it back and could make
+	 * stale cached verdicts current again. Every write is an apply.
+	 */
+	err = sg_config_read(&h->st, &live);
+	if (err)
+		return err;
+	if (live.generation > h->cfg.generation)
+		h->cfg.generation = live.generation;
+	h->cfg.generation++;
 	return sg_config_write(&h->st, &h->cfg);
 }
 

@@ -69,6 +69,7 @@ void sg_h_close(struct sg_h *h);
  * /32 /24 /64 /48, every budget, ban and event limit off.
  */
 void sg_h_config_defaults(struct sg_config *cfg);
+/* Write h->cfg as an apply would: with the live generation plus one. */
 int sg_h_config_write(struct sg_h *h);
 /* Set the fixed clock and write the config. */
 int sg_h_clock(struct sg_h *h, __u64 now_ns);

@@ -260,3 +260,63 @@ SG_TEST(datapath_counter_bytes)
 	ASSERT_TRUE(sg_h_expect_deltas(&before, &after, d, ARRAY_SIZE(d)));
 	return true;
 }
+
+static int cidr_op(struct sg_h *h, const char *cidr,
+		   int (*op)(const struct sg_state *, unsigned int,
+			     const struct sg_cidr *),
+		   unsigned int list)
+{
+	struct sg_cidr c;
+	int err = sg_h_cidr(cidr, &c);
+
+	return err ? err : op(&h->st, list, &c);
+}
+
+/*
+ * List and ban changes apply to the very next frame, however often the
+ * source was seen before (nothing may remember an old verdict).
+ */
+SG_TEST(datapath_policy_changes_apply_live)
+{
+	struct sg_pkt_spec a = { SYN, .src = "10.5.5.5" };
+	struct sg_pkt_spec b = { V6, SYN, .src = "2001:db8:77::1" };
+	struct sg_h h SG_H_AUTO = {};
+	struct sg_cidr c;
+	int i;
+
+	ASSERT_OPEN(&h, NULL);
+	ASSERT_OK(sg_h_protect(&h, 0, IPPROTO_TCP, TCP_PORT, 0));
+	ASSERT_OK(sg_h_list_add(&h, SG_LIST_DENY, "10.5.5.5"));
+	ASSERT_OK(sg_h_list_add(&h, SG_LIST_ALLOW, "2001:db8:77::/48"));
+	for (i = 0; i < 3; i++) {
+		ASSERT_TRUE(sg_h_expect_spec(&h, &a, DROPS(DENYLIST)));
+		ASSERT_TRUE(sg_h_expect_spec(&h, &b, PASSES(ALLOWLIST)));
+	}
+	/* Deleted entries. */
+	ASSERT_OK(cidr_op(&h, "10.5.5.5", sg_list_del, SG_LIST_DENY));
+	ASSERT_TRUE(sg_h_expect_spec(&h, &a, PASSES(WITHIN_BUDGET)));
+	ASSERT_OK(cidr_op(&h, "2001:db8:77::/48", sg_list_del, SG_LIST_ALLOW));
+	ASSERT_TRUE(sg_h_expect_spec(&h, &b, PASSES(WITHIN_BUDGET)));
+
+	/* A whole-list replace, then a flush. */
+	ASSERT_OK(sg_h_cidr("10.5.0.0/16", &c));
+	ASSERT_OK(sg_list_replace(&h.st, SG_LIST_DENY, &c, 1));
+	ASSERT_TRUE(sg_h_expect_spec(&h, &a, DROPS(DENYLIST)));
+	ASSERT_TRUE(sg_h_expect_spec(&h, &a, DROPS(DENYLIST)));
+	ASSERT_OK(sg_list_flush(&h.st, SG_LIST_DENY));
+	ASSERT_TRUE(sg_h_expect_spec(&h, &a, PASSES(WITHIN_BUDGET)));
+
+	/* A manual ban, seen a few times, then lifted. */
+	ASSERT_OK(ban(&h, "2001:db8:77::/64", 3600));
+	for (i = 0; i < 3; i++)
+		ASSERT_TRUE(sg_h_expect_spec(&h, &b, DROPS(BANNED)));
+	ASSERT_OK(sg_h_cidr("2001:db8:77::/64", &c));
+	ASSERT_OK(sg_ban_del(&h.st, &c));
+	ASSERT_TRUE(sg_h_expect_spec(&h, &b, PASSES(WITHIN_BUDGET)));
+	/* Allowlisting a banned source lets it through at once. */
+	ASSERT_OK(ban(&h, "10.5.5.0/24", 3600));
+	ASSERT_TRUE(sg_h_expect_spec(&h, &a, DROPS(BANNED)));
+	ASSERT_OK(sg_h_list_add(&h, SG_LIST_ALLOW, "10.5.5.5"));
+	ASSERT_TRUE(sg_h_expect_spec(&h, &a, PASSES(ALLOWLIST)));
+	return true;
+}
