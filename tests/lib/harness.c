@@ -4,7 +4,9 @@
  * copy of the XDP program per test, so no test sees another's state, and
  * the loader's own core functions to write into it.
  */
+#define _GNU_SOURCE /* sched_getcpu, CPU_SET */
 #include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,12 +53,30 @@ struct sg_budget sg_h_budget(__u64 per, __u64 period_ns, __u64 burst)
 	return b;
 }
 
+/*
+ * Stay on one CPU: the program keeps per-CPU state (a verdict cache), and
+ * a test should exercise it the same way on every run, not only when the
+ * scheduler happens to leave us where we were.
+ */
+static void pin_to_current_cpu(void)
+{
+	int cpu = sched_getcpu();
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
 int sg_h_open_opts(struct sg_h *h, const struct sg_h_opts *opts)
 {
 	int err;
 
 	memset(h, 0, sizeof(*h));
 	libbpf_set_print(quiet_print);
+	pin_to_current_cpu();
 	h->ncpus = libbpf_num_possible_cpus();
 	if (h->ncpus <= 0 || h->ncpus > SG_H_PERCPU_MAX)
 		return h->ncpus < 0 ? h->ncpus : -ERANGE;

@@ -320,3 +320,48 @@ SG_TEST(datapath_policy_changes_apply_live)
 	ASSERT_TRUE(sg_h_expect_spec(&h, &a, PASSES(ALLOWLIST)));
 	return true;
 }
+
+/*
+ * More sources than any small per-source cache has slots, interleaved,
+ * so that some must share a slot: each keeps its own verdict every round.
+ */
+SG_TEST(datapath_many_sources_keep_their_verdicts)
+{
+	static const struct {
+		const char *fmt;
+		int action;
+		unsigned int verdict, reason;
+	} kinds[] = {
+		{ "10.1.%u.%u", PASSES(ALLOWLIST) },
+		{ "10.2.%u.%u", DROPS(DENYLIST) },
+		{ "10.3.%u.%u", DROPS(BANNED) },
+		{ "10.4.%u.%u", PASSES(WITHIN_BUDGET) },
+	};
+	struct sg_pkt_spec s = { SYN };
+	struct sg_h h SG_H_AUTO = {};
+	unsigned int round, i, k;
+	char src[32];
+	bool ok = true;
+
+	ASSERT_OPEN(&h, NULL);
+	ASSERT_OK(sg_h_protect(&h, 0, IPPROTO_TCP, TCP_PORT, 0));
+	ASSERT_OK(sg_h_list_add(&h, SG_LIST_ALLOW, "10.1.0.0/16"));
+	ASSERT_OK(sg_h_list_add(&h, SG_LIST_DENY, "10.2.0.0/16"));
+	ASSERT_OK(ban(&h, "10.3.0.0/16", 3600));
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < 300; i++) {
+			for (k = 0; k < ARRAY_SIZE(kinds); k++) {
+				snprintf(src, sizeof(src), kinds[k].fmt,
+					 i / 200, i % 200 + 1);
+				sg_test_context("round %u: %s", round, src);
+				s.src = src;
+				ok &= sg_h_expect_spec(&h, &s, kinds[k].action,
+						       kinds[k].verdict,
+						       kinds[k].reason);
+			}
+		}
+	}
+	sg_test_context(NULL);
+	ASSERT_TRUE(ok);
+	return true;
+}
