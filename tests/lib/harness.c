@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
+#include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "slotguard.skel.h"
@@ -163,8 +164,7 @@ int sg_h_service(struct sg_h *h, unsigned int index,
 	if (bpf_map_update_elem(h->st.fds[SG_MAP_SERVICES], &index, svc,
 				BPF_ANY))
 		return -errno;
-	if (bpf_map_update_elem(h->st.fds[SG_MAP_PORTS], &key, &value,
-				BPF_ANY))
+	if (bpf_map_update_elem(h->st.fds[SG_MAP_PORTS], &key, &value, BPF_ANY))
 		return -errno;
 	return 0;
 }
@@ -212,8 +212,7 @@ int sg_h_use_slot(struct sg_h *h, unsigned int slot)
 
 	if (slot >= SG_MAX_IFACES)
 		return -EINVAL;
-	if (bpf_map_update_elem(h->st.fds[SG_MAP_IFSLOTS], &lo, &slot,
-				BPF_ANY))
+	if (bpf_map_update_elem(h->st.fds[SG_MAP_IFSLOTS], &lo, &slot, BPF_ANY))
 		return -errno;
 	h->slot = slot;
 	return 0;
@@ -304,8 +303,8 @@ int sg_h_snap(struct sg_h *h, struct sg_h_snap *s)
 	return 0;
 }
 
-static const struct sg_h_delta *find_delta(const struct sg_h_delta *d,
-					   size_t n, unsigned int verdict,
+static const struct sg_h_delta *find_delta(const struct sg_h_delta *d, size_t n,
+					   unsigned int verdict,
 					   unsigned int reason)
 {
 	size_t i;
@@ -328,18 +327,20 @@ bool sg_h_expect_deltas(const struct sg_h_snap *before,
 	for (v = 0; v < SG_VERDICT_COUNT; v++) {
 		for (r = 0; r < SG_REASON_COUNT; r++) {
 			want = find_delta(d, n, v, r);
-			packets = after->c[v][r].packets - before->c[v][r].packets;
+			packets = after->c[v][r].packets -
+				  before->c[v][r].packets;
 			bytes = after->c[v][r].bytes - before->c[v][r].bytes;
 			if (packets == (want ? want->packets : 0) &&
 			    (!want || want->bytes == SG_H_ANY ||
 			     bytes == want->bytes))
 				continue;
-			sg_test_log("counter %s/%s: expected +%llu packets +%lld bytes, got +%llu packets +%llu bytes",
-				    sg_verdict_name(v), sg_reason_name(r),
-				    want ? (unsigned long long)want->packets : 0,
-				    want ? (long long)want->bytes : 0,
-				    (unsigned long long)packets,
-				    (unsigned long long)bytes);
+			sg_test_log(
+				"counter %s/%s: expected +%llu packets +%lld bytes, got +%llu packets +%llu bytes",
+				sg_verdict_name(v), sg_reason_name(r),
+				want ? (unsigned long long)want->packets : 0,
+				want ? (long long)want->bytes : 0,
+				(unsigned long long)packets,
+				(unsigned long long)bytes);
 			ok = false;
 		}
 	}
@@ -371,8 +372,8 @@ bool sg_h_expect(struct sg_h *h, const struct sg_frame *f, int action,
 	return ok;
 }
 
-bool sg_h_expect_spec(struct sg_h *h, const struct sg_pkt_spec *s,
-		      int action, unsigned int verdict, unsigned int reason)
+bool sg_h_expect_spec(struct sg_h *h, const struct sg_pkt_spec *s, int action,
+		      unsigned int verdict, unsigned int reason)
 {
 	struct sg_frame f;
 
@@ -387,138 +388,55 @@ __u64 sg_h_stat_delta(const struct sg_h_snap *before,
 	return after->stats[stat] - before->stats[stat];
 }
 
-int sg_h_cidr(const char *text, struct sg_cidr *out)
+struct sg_h_hit sg_h_send_tcp(struct sg_h *h, const char *src, __u16 dport,
+			      __u8 flags)
 {
-	char addr[64];
-	const char *slash = strchr(text, '/');
-	size_t alen = slash ? (size_t)(slash - text) : strlen(text);
-	unsigned long plen;
-	char *end;
+	struct sg_pkt_spec s = {
+		.family = strchr(src, ':') ? SG_FAMILY_V6 : SG_FAMILY_V4,
+		.src = src,
+		.sport = 40000,
+		.dport = dport,
+		.tcp_flags = flags,
+	};
+	struct sg_h_hit r = { .action = -1, .verdict = ~0U, .reason = ~0U };
+	struct sg_trace t;
+	struct sg_frame f;
 
-	memset(out, 0, sizeof(*out));
-	if (alen >= sizeof(addr))
-		return -EINVAL;
-	memcpy(addr, text, alen);
-	addr[alen] = '\0';
-	out->family = strchr(addr, ':') ? SG_FAMILY_V6 : SG_FAMILY_V4;
-	if (sg_pkt_addr(out->family, addr, out->addr))
-		return -EINVAL;
-	plen = out->family == SG_FAMILY_V6 ? 128 : 32;
-	if (slash) {
-		errno = 0;
-		plen = strtoul(slash + 1, &end, 10);
-		if (*end || end == slash + 1 ||
-		    plen > (out->family == SG_FAMILY_V6 ? 128u : 32u))
-			return -EINVAL;
+	if (sg_pkt_build(&s, &f))
+		return r;
+	r.action = sg_h_run(h, &f);
+	if (!sg_h_trace(h, &t)) {
+		r.verdict = t.verdict;
+		r.reason = t.reason;
 	}
-	out->prefixlen = plen;
-	return 0;
+	return r;
 }
 
-int sg_h_list_add(struct sg_h *h, unsigned int list, const char *cidr)
+bool sg_h_dropped(const struct sg_h *h, struct sg_h_hit r, unsigned int reason)
 {
-	struct sg_cidr c;
-	int err;
+	bool enforce = h->cfg.mode == SG_MODE_ENFORCE;
+	bool ok = EXPECT_EQ(r.reason, reason);
 
-	err = sg_h_cidr(cidr, &c);
-	if (err)
-		return err;
-	err = sg_list_ensure(&h->st, list);
-	if (err)
-		return err;
-	return sg_list_add(&h->st, list, &c);
+	ok &= EXPECT_EQ(r.action, enforce ? XDP_DROP : XDP_PASS);
+	ok &= EXPECT_EQ(r.verdict,
+			enforce ? SG_VERDICT_DROP : SG_VERDICT_WOULD_DROP);
+	return ok;
 }
 
-int sg_h_ban_get(struct sg_h *h, const char *cidr, struct sg_ban *out)
+bool sg_h_passed(struct sg_h_hit r, unsigned int reason)
 {
-	struct sg_lpm_v6_key key = {};
-	struct sg_cidr c;
-	int err, fd;
+	bool ok = EXPECT_EQ(r.reason, reason);
 
-	err = sg_h_cidr(cidr, &c);
-	if (err)
-		return err;
-	key.prefixlen = c.prefixlen;
-	memcpy(key.addr, c.addr, 16);
-	fd = h->st.fds[c.family == SG_FAMILY_V4 ? SG_MAP_BANS_V4 :
-						  SG_MAP_BANS_V6];
-	/* An LPM lookup answers with the longest cover: insist on ours. */
-	if (bpf_map_lookup_elem(fd, &key, out))
-		return -errno;
-	return out->prefixlen == c.prefixlen ? 0 : -ENOENT;
-}
-
-static int count_keys(int fd, size_t key_size, size_t *out)
-{
-	__u8 key[64], next[64];
-	void *prev = NULL;
-	size_t n = 0;
-
-	if (key_size > sizeof(key))
-		return -EINVAL;
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, key_size);
-		prev = key;
-		n++;
-	}
-	if (errno != ENOENT)
-		return -errno;
-	*out = n;
-	return 0;
-}
-
-int sg_h_ban_count(struct sg_h *h, unsigned int family, size_t *out)
-{
-	if (family == SG_FAMILY_V4)
-		return count_keys(h->st.fds[SG_MAP_BANS_V4],
-				  sizeof(struct sg_lpm_v4_key), out);
-	return count_keys(h->st.fds[SG_MAP_BANS_V6],
-			  sizeof(struct sg_lpm_v6_key), out);
-}
-
-int sg_h_track_count(struct sg_h *h, size_t *out)
-{
-	return count_keys(h->st.fds[SG_MAP_TRACK], sizeof(struct sg_track_key),
-			  out);
-}
-
-static int collect_event(void *ctx, void *data, size_t size)
-{
-	struct sg_h *h = ctx;
-	struct sg_event *grown;
-
-	if (size < sizeof(struct sg_event))
-		return -EINVAL;
-	if (h->n_events == h->cap_events) {
-		h->cap_events = h->cap_events ? h->cap_events * 2 : 64;
-		grown = realloc(h->events,
-				h->cap_events * sizeof(*h->events));
-		if (!grown)
-			return -ENOMEM;
-		h->events = grown;
-	}
-	memcpy(&h->events[h->n_events++], data, sizeof(struct sg_event));
-	return 0;
-}
-
-int sg_h_events(struct sg_h *h)
-{
-	int err;
-
-	if (!h->rb) {
-		h->rb = ring_buffer__new(h->st.fds[SG_MAP_EVENTS],
-					 collect_event, h, NULL);
-		if (!h->rb)
-			return -errno;
-	}
-	err = ring_buffer__consume(h->rb);
-	return err < 0 ? err : 0;
+	ok &= EXPECT_EQ(r.action, XDP_PASS);
+	ok &= EXPECT_EQ(r.verdict, SG_VERDICT_PASS);
+	return ok;
 }
 
 void sg_h_trace_str(const struct sg_trace *t, char *buf, size_t len)
 {
-	snprintf(buf, len,
-		 "family %u proto %u sport %u dport %u frag %u vlans %u flags %#x new_conn %u reason %u verdict %u",
-		 t->family, t->proto, t->sport, t->dport, t->frag, t->vlans,
-		 t->tcp_flags, t->new_conn, t->reason, t->verdict);
+	snprintf(
+		buf, len,
+		"family %u proto %u sport %u dport %u frag %u vlans %u flags %#x new_conn %u reason %u verdict %u",
+		t->family, t->proto, t->sport, t->dport, t->frag, t->vlans,
+		t->tcp_flags, t->new_conn, t->reason, t->verdict);
 }

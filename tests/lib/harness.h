@@ -30,9 +30,9 @@ struct sg_h {
 	struct sg_state st;
 	bool st_filled; /* st holds fds (or -1s) to close */
 	int prog_fd;
-	int ncpus;		/* values per per-CPU lookup */
-	unsigned int slot;	/* counter slot test frames are counted in */
-	struct sg_config cfg;	/* what sg_h_config_write() writes */
+	int ncpus; /* values per per-CPU lookup */
+	unsigned int slot; /* counter slot test frames are counted in */
+	struct sg_config cfg; /* what sg_h_config_write() writes */
 	struct ring_buffer *rb; /* made on the first sg_h_events() */
 	struct sg_event *events;
 	size_t n_events, cap_events;
@@ -56,12 +56,12 @@ void sg_h_close(struct sg_h *h);
  * Open the harness or end the test: skipped without the privilege to load
  * BPF, failed on any other error. An ASSERT, so it may return.
  */
-#define ASSERT_OPEN(h, opts)                                               \
-	do {                                                               \
-		int sg_open_err_ = sg_h_open_opts((h), (opts));            \
-		if (sg_open_err_ == -EPERM)                                \
-			TEST_SKIP("loading BPF needs root (CAP_BPF)");     \
-		ASSERT_OK(sg_open_err_);                                   \
+#define ASSERT_OPEN(h, opts)                                           \
+	do {                                                           \
+		int sg_open_err_ = sg_h_open_opts((h), (opts));        \
+		if (sg_open_err_ == -EPERM)                            \
+			TEST_SKIP("loading BPF needs root (CAP_BPF)"); \
+		ASSERT_OK(sg_open_err_);                               \
 	} while (0)
 
 /*
@@ -125,8 +125,8 @@ bool sg_h_expect_deltas(const struct sg_h_snap *before,
 bool sg_h_expect(struct sg_h *h, const struct sg_frame *f, int action,
 		 unsigned int verdict, unsigned int reason);
 /* The same for a frame built from a spec. */
-bool sg_h_expect_spec(struct sg_h *h, const struct sg_pkt_spec *s,
-		      int action, unsigned int verdict, unsigned int reason);
+bool sg_h_expect_spec(struct sg_h *h, const struct sg_pkt_spec *s, int action,
+		      unsigned int verdict, unsigned int reason);
 __u64 sg_h_stat_delta(const struct sg_h_snap *before,
 		      const struct sg_h_snap *after, unsigned int stat);
 
@@ -150,6 +150,24 @@ int sg_h_track_count(struct sg_h *h, size_t *out);
  * many were collected since the harness opened.
  */
 int sg_h_events(struct sg_h *h);
+
+/* What one frame got: the XDP action, the trace's verdict and reason. */
+struct sg_h_hit {
+	int action; /* -1 when the frame could not be built or run */
+	unsigned int verdict, reason;
+};
+/* One TCP segment from src (IPv4 or IPv6 text) to dport. */
+struct sg_h_hit sg_h_send_tcp(struct sg_h *h, const char *src, __u16 dport,
+			      __u8 flags);
+/*
+ * Was r dropped for reason? In monitor mode that is a would-drop that
+ * passes. Both log what differs.
+ */
+bool sg_h_dropped(const struct sg_h *h, struct sg_h_hit r, unsigned int reason);
+bool sg_h_passed(struct sg_h_hit r, unsigned int reason);
+
+/* A manual ban through the loader core (sg_ban_add), note "test". */
+int sg_h_ban_add(struct sg_h *h, const char *cidr, __u64 duration_ns);
 
 /* "proto 6 sport 1 dport 2 ..." of a trace, for failure messages. */
 void sg_h_trace_str(const struct sg_trace *t, char *buf, size_t len);

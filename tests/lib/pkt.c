@@ -117,8 +117,8 @@ static long build_l4(const struct sg_pkt_spec *s, __u8 proto, __u8 *seg,
 
 /* TCP/UDP checksum over the pseudo header; a no-op for other segments. */
 static void l4_checksum(const struct sg_pkt_spec *s, __u8 proto,
-			const __u8 *src, const __u8 *dst, __u8 *seg,
-			size_t len, size_t hdr_len)
+			const __u8 *src, const __u8 *dst, __u8 *seg, size_t len,
+			size_t hdr_len)
 {
 	size_t alen = s->family == SG_FAMILY_V6 ? 16 : 4;
 	__u8 pseudo[8] = { 0 };
@@ -207,7 +207,7 @@ static void build_ext(const struct sg_ext *e, __u8 next, __u8 *p, size_t len)
 	if (e->type == IPPROTO_AH) {
 		p[1] = e->hdrlen_set ? e->hdrlen : len / 4 - 2;
 		put32(p + 4, 0x100); /* SPI */
-		put32(p + 8, 1);     /* sequence number; ICV stays zero */
+		put32(p + 8, 1); /* sequence number; ICV stays zero */
 		return;
 	}
 	p[1] = e->hdrlen_set ? e->hdrlen : len / 8 - 1;
@@ -257,7 +257,9 @@ int sg_pkt_addrs(const struct sg_pkt_spec *s, __u8 src[16], __u8 dst[16])
 	bool v6 = s->family == SG_FAMILY_V6;
 
 	if (sg_pkt_addr(s->family,
-			s->src ? s->src : v6 ? "2001:db8:1::1" : "192.0.2.1",
+			s->src ? s->src :
+			v6     ? "2001:db8:1::1" :
+				 "192.0.2.1",
 			src))
 		return -EINVAL;
 	return sg_pkt_addr(s->family,
@@ -267,9 +269,9 @@ int sg_pkt_addrs(const struct sg_pkt_spec *s, __u8 src[16], __u8 dst[16])
 			   dst);
 }
 
-static int build_l3(const struct sg_pkt_spec *s, struct sg_frame *f,
-		    __u8 proto, const __u8 *src, const __u8 *dst,
-		    const __u8 *seg, size_t seg_len)
+static int build_l3(const struct sg_pkt_spec *s, struct sg_frame *f, __u8 proto,
+		    const __u8 *src, const __u8 *dst, const __u8 *seg,
+		    size_t seg_len)
 {
 	size_t hlen = 0;
 	int err;

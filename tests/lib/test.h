@@ -41,12 +41,12 @@ void sg_test_fail_mem(const char *file, int line, const char *what,
  * A test is a static bool function; the constructor puts it in the table
  * before main() runs, so adding a test never means editing a list.
  */
-#define SG_TEST(name)                                                  \
-	static bool name(void);                                        \
+#define SG_TEST(name)                                                     \
+	static bool name(void);                                           \
 	__attribute__((constructor)) static void sg_register_##name(void) \
-	{                                                              \
-		sg_test_register(#name, name);                         \
-	}                                                              \
+	{                                                                 \
+		sg_test_register(#name, name);                            \
+	}                                                                 \
 	static bool name(void)
 
 /*
@@ -55,51 +55,51 @@ void sg_test_fail_mem(const char *file, int line, const char *what,
  * return. Use them only directly in a test body, never in helpers (helpers
  * return bool and print with sg_test_fail_at()).
  */
-#define ASSERT_TRUE(cond)                                                  \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			sg_test_fail_at(__FILE__, __LINE__,                \
-					"expected %s, got false", #cond);  \
-			return false;                                      \
-		}                                                          \
+#define ASSERT_TRUE(cond)                                                 \
+	do {                                                              \
+		if (!(cond)) {                                            \
+			sg_test_fail_at(__FILE__, __LINE__,               \
+					"expected %s, got false", #cond); \
+			return false;                                     \
+		}                                                         \
 	} while (0)
 
 /* Compares as unsigned long long: fine for any integer of either sign. */
-#define ASSERT_EQ(got, want)                                               \
-	do {                                                               \
-		unsigned long long sg_got_ = (unsigned long long)(got);    \
-		unsigned long long sg_want_ = (unsigned long long)(want);  \
-		if (sg_got_ != sg_want_) {                                 \
-			sg_test_fail_int(__FILE__, __LINE__, #got, "==",   \
-					 sg_got_, sg_want_);               \
-			return false;                                      \
-		}                                                          \
+#define ASSERT_EQ(got, want)                                              \
+	do {                                                              \
+		unsigned long long sg_got_ = (unsigned long long)(got);   \
+		unsigned long long sg_want_ = (unsigned long long)(want); \
+		if (sg_got_ != sg_want_) {                                \
+			sg_test_fail_int(__FILE__, __LINE__, #got,        \
+					 "==", sg_got_, sg_want_);        \
+			return false;                                     \
+		}                                                         \
 	} while (0)
 
-#define ASSERT_NE(got, unwanted)                                           \
-	do {                                                               \
-		unsigned long long sg_got_ = (unsigned long long)(got);    \
-		unsigned long long sg_bad_ =                               \
-			(unsigned long long)(unwanted);                    \
-		if (sg_got_ == sg_bad_) {                                  \
-			sg_test_fail_int(__FILE__, __LINE__, #got, "!=",   \
-					 sg_got_, sg_bad_);                \
-			return false;                                      \
-		}                                                          \
+#define ASSERT_NE(got, unwanted)                                             \
+	do {                                                                 \
+		unsigned long long sg_got_ = (unsigned long long)(got);      \
+		unsigned long long sg_bad_ = (unsigned long long)(unwanted); \
+		if (sg_got_ == sg_bad_) {                                    \
+			sg_test_fail_int(__FILE__, __LINE__, #got,           \
+					 "!=", sg_got_, sg_bad_);            \
+			return false;                                        \
+		}                                                            \
 	} while (0)
 
 /* 0 expected; a -errno result is printed with its name. */
-#define ASSERT_OK(expr)                                                    \
-	do {                                                               \
-		long long sg_err_ = (long long)(expr);                     \
-		if (sg_err_) {                                             \
-			sg_test_fail_at(__FILE__, __LINE__,                \
-					"expected %s to return 0, got %lld (%s)", \
-					#expr, sg_err_,                    \
-					sg_err_ < 0 ? strerror((int)-sg_err_) : \
-						      "not an errno");     \
-			return false;                                      \
-		}                                                          \
+#define ASSERT_OK(expr)                                                   \
+	do {                                                              \
+		long long sg_err_ = (long long)(expr);                    \
+		if (sg_err_) {                                            \
+			sg_test_fail_at(                                  \
+				__FILE__, __LINE__,                       \
+				"expected %s to return 0, got %lld (%s)", \
+				#expr, sg_err_,                           \
+				sg_err_ < 0 ? strerror((int)-sg_err_) :   \
+					      "not an errno");            \
+			return false;                                     \
+		}                                                         \
 	} while (0)
 
 #define ASSERT_STREQ(got, want)                                            \
@@ -114,14 +114,14 @@ void sg_test_fail_mem(const char *file, int line, const char *what,
 		}                                                          \
 	} while (0)
 
-#define ASSERT_MEMEQ(got, want, len)                                       \
-	do {                                                               \
-		size_t sg_len_ = (len);                                    \
-		if (memcmp((got), (want), sg_len_)) {                      \
-			sg_test_fail_mem(__FILE__, __LINE__, #got, (got),  \
-					 (want), sg_len_);                 \
-			return false;                                      \
-		}                                                          \
+#define ASSERT_MEMEQ(got, want, len)                                      \
+	do {                                                              \
+		size_t sg_len_ = (len);                                   \
+		if (memcmp((got), (want), sg_len_)) {                     \
+			sg_test_fail_mem(__FILE__, __LINE__, #got, (got), \
+					 (want), sg_len_);                \
+			return false;                                     \
+		}                                                         \
 	} while (0)
 
 /*
@@ -129,16 +129,15 @@ void sg_test_fail_mem(const char *file, int line, const char *what,
  * true when equal, else prints the failure line and evaluates to false.
  * It never returns from anything.
  */
-#define EXPECT_EQ(got, want)                                               \
-	sg_test_expect_eq(__FILE__, __LINE__, #got,                        \
-			  (unsigned long long)(got),                       \
+#define EXPECT_EQ(got, want)                                                   \
+	sg_test_expect_eq(__FILE__, __LINE__, #got, (unsigned long long)(got), \
 			  (unsigned long long)(want))
 
 /* Ends the test as skipped, e.g. when it needs a privilege we lack. */
-#define TEST_SKIP(why)                     \
-	do {                               \
-		sg_test_set_skip(why);     \
-		return true;               \
+#define TEST_SKIP(why)                 \
+	do {                           \
+		sg_test_set_skip(why); \
+		return true;           \
 	} while (0)
 
 #endif /* SLOTGUARD_TEST_H */

@@ -115,9 +115,10 @@ void sg_test_fail_mem(const char *file, int line, const char *what,
 
 	while (first < len && g[first] == w[first])
 		first++;
-	sg_test_fail_at(file, line,
-			"%s: %zu bytes differ from byte %zu on (expected, got):",
-			what, len, first);
+	sg_test_fail_at(
+		file, line,
+		"%s: %zu bytes differ from byte %zu on (expected, got):", what,
+		len, first);
 	print_hex("expected", w, len);
 	print_hex("got     ", g, len);
 }

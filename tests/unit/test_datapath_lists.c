@@ -28,8 +28,7 @@ struct verdict_row {
 #define PASSES(r) XDP_PASS, SG_VERDICT_PASS, SG_REASON_##r
 #define DROPS(r) XDP_DROP, SG_VERDICT_DROP, SG_REASON_##r
 
-static bool run_rows(struct sg_h *h, const struct verdict_row *rows,
-		     size_t n)
+static bool run_rows(struct sg_h *h, const struct verdict_row *rows, size_t n)
 {
 	bool ok = true;
 	size_t i;
@@ -87,16 +86,20 @@ SG_TEST(datapath_lists_longest_prefix)
 		{ { V6, SYN, .src = "2001:db8:bad:1::8" }, DROPS(DENYLIST) },
 		{ { V6, SYN, .src = "2001:db8:bad:1:ffff:ffff:ffff:ffff" },
 		  DROPS(DENYLIST) },
-		{ { V6, SYN, .src = "2001:db8:bad:2::7" }, PASSES(WITHIN_BUDGET) },
+		{ { V6, SYN, .src = "2001:db8:bad:2::7" },
+		  PASSES(WITHIN_BUDGET) },
 		/* Families are separate lists: a mapped address is IPv6. */
-		{ { V6, SYN, .src = "::ffff:10.1.2.4" }, PASSES(WITHIN_BUDGET) },
+		{ { V6, SYN, .src = "::ffff:10.1.2.4" },
+		  PASSES(WITHIN_BUDGET) },
 		/* Unprotected traffic never reaches the lists. */
 		{ { .sport = 1, .dport = OPEN_PORT, .src = "10.1.2.4" },
 		  PASSES(UNPROTECTED) },
 		/* Fragments carry a source: lists apply, budgets cannot. */
 		{ { SYN, LATER_FRAGMENT, .src = "10.1.2.4" }, DROPS(DENYLIST) },
-		{ { SYN, LATER_FRAGMENT, .src = "10.1.2.3" }, PASSES(ALLOWLIST) },
-		{ { SYN, LATER_FRAGMENT, .src = "11.0.0.1" }, PASSES(FRAGMENT) },
+		{ { SYN, LATER_FRAGMENT, .src = "10.1.2.3" },
+		  PASSES(ALLOWLIST) },
+		{ { SYN, LATER_FRAGMENT, .src = "11.0.0.1" },
+		  PASSES(FRAGMENT) },
 		{ { V6, SYN, .src = "2001:db8:bad:1::8", .payload = pad8,
 		    .payload_len = 8, .n_ext = 1,
 		    .ext = { { .type = IPPROTO_FRAGMENT, .frag_offset = 9 } } },
@@ -118,7 +121,8 @@ SG_TEST(datapath_lists_empty)
 	static const struct verdict_row clean[] = {
 		{ { SYN, .src = "10.1.2.3" }, PASSES(WITHIN_BUDGET) },
 		{ { V6, SYN, .src = "2001:db8::1" }, PASSES(WITHIN_BUDGET) },
-		{ { SYN, LATER_FRAGMENT, .src = "10.1.2.3" }, PASSES(FRAGMENT) },
+		{ { SYN, LATER_FRAGMENT, .src = "10.1.2.3" },
+		  PASSES(FRAGMENT) },
 	};
 	static const struct verdict_row v4_denied[] = {
 		{ { SYN, .src = "10.1.2.3" }, DROPS(DENYLIST) },
@@ -144,12 +148,7 @@ SG_TEST(datapath_lists_empty)
 
 static int ban(struct sg_h *h, const char *cidr, __u64 seconds)
 {
-	struct sg_cidr c;
-	int err = sg_h_cidr(cidr, &c);
-
-	if (err)
-		return err;
-	return sg_ban_add(&h->st, &c, seconds * SG_H_NS_PER_SEC, "test");
+	return sg_h_ban_add(h, cidr, seconds * SG_H_NS_PER_SEC);
 }
 
 /* An allowlisted source passes through a ban covering it; others do not. */
@@ -230,7 +229,8 @@ SG_TEST(datapath_counter_bytes)
 {
 	static const __u8 payload[1000];
 	struct sg_h_delta d[] = {
-		{ .verdict = SG_VERDICT_PASS, .reason = SG_REASON_WITHIN_BUDGET },
+		{ .verdict = SG_VERDICT_PASS,
+		  .reason = SG_REASON_WITHIN_BUDGET },
 		{ .verdict = SG_VERDICT_DROP, .reason = SG_REASON_DENYLIST },
 		{ .verdict = SG_VERDICT_PASS, .reason = SG_REASON_UNPROTECTED },
 	};
