@@ -235,3 +235,79 @@ SG_TEST(limits_service_ceiling)
 	ASSERT_EQ(bans, 0);
 	return true;
 }
+
+/* QUIC Initials are new connections only where the service says QUIC. */
+SG_TEST(limits_quic_initial_is_a_new_connection)
+{
+	__u8 initial[SG_QUIC_INITIAL_LEN], short_hdr[64];
+	struct sg_pkt_spec s = { .proto = IPPROTO_UDP, .sport = 50000 };
+	struct sg_h h SG_H_AUTO = {};
+	int i;
+
+	ASSERT_OPEN(&h, NULL);
+	ASSERT_OK(sg_h_protect(&h, 0, IPPROTO_UDP, 443, SG_SERVICE_QUIC));
+	ASSERT_OK(sg_h_protect(&h, 1, IPPROTO_UDP, 4433, 0));
+	h.cfg.budget[SG_LEVEL_SOURCE][SG_BUDGET_CONN] = sg_h_budget(10, SEC, 2);
+	ASSERT_OK(sg_h_config_write(&h));
+	ASSERT_EQ(sg_quic_initial(initial, sizeof(initial), 1),
+		  sizeof(initial));
+	ASSERT_EQ(sg_quic_short(short_hdr, sizeof(short_hdr),
+				sizeof(short_hdr)),
+		  sizeof(short_hdr));
+
+	/* Without the QUIC flag nothing on UDP opens a connection. */
+	s.dport = 4433;
+	s.payload = initial;
+	s.payload_len = sizeof(initial);
+	for (i = 0; i < 5; i++)
+		ASSERT_TRUE(sg_h_expect_spec(&h, &s, XDP_PASS, SG_VERDICT_PASS,
+					     SG_REASON_WITHIN_BUDGET));
+	/* With it, Initials are charged and short headers are not. */
+	s.dport = 443;
+	s.src = "192.0.2.150";
+	for (i = 0; i < 2; i++)
+		ASSERT_TRUE(sg_h_expect_spec(&h, &s, XDP_PASS, SG_VERDICT_PASS,
+					     SG_REASON_WITHIN_BUDGET));
+	ASSERT_TRUE(sg_h_expect_spec(&h, &s, XDP_DROP, SG_VERDICT_DROP,
+				     SG_REASON_CONN_RATE));
+	s.payload = short_hdr;
+	s.payload_len = sizeof(short_hdr);
+	ASSERT_TRUE(sg_h_expect_spec(&h, &s, XDP_PASS, SG_VERDICT_PASS,
+				     SG_REASON_WITHIN_BUDGET));
+	return true;
+}
+
+/* The configured prefix lengths decide what one source and subnet are. */
+SG_TEST(limits_prefix_lengths_are_configurable)
+{
+	struct sg_h h SG_H_AUTO = {};
+	char src[64];
+	int i;
+
+	ASSERT_OPEN(&h, NULL);
+	ASSERT_OK(sg_h_protect(&h, 0, IPPROTO_TCP, TCP_PORT, 0));
+	h.cfg.prefix_len[SG_FAMILY_V4][SG_LEVEL_SOURCE] = 28;
+	h.cfg.prefix_len[SG_FAMILY_V6][SG_LEVEL_SOURCE] = 56;
+	h.cfg.budget[SG_LEVEL_SOURCE][SG_BUDGET_CONN] = sg_h_budget(10, SEC, 4);
+	ASSERT_OK(sg_h_config_write(&h));
+	for (i = 0; i < 16; i++) {
+		snprintf(src, sizeof(src), "192.0.2.%d", 16 + i);
+		sg_test_context("%s", src);
+		if (i < 4)
+			ASSERT_TRUE(admitted(syn(&h, src)));
+		else
+			ASSERT_TRUE(sg_h_dropped(&h, syn(&h, src),
+						 SG_REASON_CONN_RATE));
+		snprintf(src, sizeof(src), "2001:db8:0:%x::1", 0x100 + i);
+		sg_test_context("%s", src);
+		if (i < 4)
+			ASSERT_TRUE(admitted(syn(&h, src)));
+		else
+			ASSERT_TRUE(sg_h_dropped(&h, syn(&h, src),
+						 SG_REASON_CONN_RATE));
+	}
+	sg_test_context(NULL);
+	ASSERT_TRUE(admitted(syn(&h, "192.0.2.32")));
+	ASSERT_TRUE(admitted(syn(&h, "2001:db8:0:200::1")));
+	return true;
+}
