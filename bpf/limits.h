@@ -164,19 +164,25 @@ static __always_inline void sg_emit_event(const struct sg_config *cfg,
 	sg_stat_add(SG_STAT_EVENTS_SENT);
 }
 
-/* Ban time for the n-th offence: ban_time doubled n-1 times, capped. */
+/*
+ * Ban time for the n-th offence: ban_time doubled n-1 times, capped at
+ * ban_max (0: no cap, but never past 2^62 ns so until_ns cannot wrap).
+ */
 static __always_inline __u64 sg_ban_duration(const struct sg_config *cfg,
 					     __u32 offences)
 {
+	__u64 cap = cfg->ban_max_ns ? cfg->ban_max_ns : 1ULL << 62;
 	__u64 d = cfg->ban_time_ns;
 	int i;
 
-	for (i = 1; i < 32; i++) {
-		if ((__u32)i >= offences || d >= cfg->ban_max_ns)
+	for (i = 1; i < 63; i++) {
+		if ((__u32)i >= offences || d >= cap / 2)
 			break;
 		d *= 2;
 	}
-	return d < cfg->ban_max_ns || !cfg->ban_max_ns ? d : cfg->ban_max_ns;
+	if (offences > (__u32)i && d < cap)
+		d = cap; /* stopped at cap / 2 with doublings left */
+	return d < cap ? d : cap;
 }
 
 /* Ban (or, in monitor mode, count a would-ban of) the requested prefix. */
