@@ -12,7 +12,7 @@ TESTS=(restart-kill9-filter-stays-attached restart-kill9-still-enforcing
 	restart-still-enforcing restart-sigterm-exits-0 restart-sigterm-detaches
 	restart-sigterm-removes-pins restart-after-sigterm-traffic-passes
 	restart-cli-without-pins-exit-3 restart-keep-attached-stays
-	restart-keep-attached-then-clean-stop)
+	restart-keep-attached-then-clean-stop restart-refuses-other-abi)
 
 if ! why=$(lab_prereq); then
 	skip_all "$why" "${TESTS[@]}"
@@ -159,6 +159,24 @@ if sg_run_daemon "$LAB_TMP/keep.conf"; then
 else
 	fail restart-keep-attached-stays "slotguard run with keep_attached = yes did not start"
 	skip restart-keep-attached-then-clean-stop "no kept state to start from"
+fi
+
+# ---- pins of another ABI version: refused, with a message, nothing attached
+mkdir -p "$LAB_PIN"
+if bpftool map create "$LAB_PIN/sg_config" type array key 4 value 8 entries 1 \
+	name sg_config 2>"$LAB_TMP/abi.err"; then
+	timeout 10 nsenter --net="/run/netns/$LAB_GW" "$SG_BIN" --pin-dir "$LAB_PIN" \
+		run -c "$LAB_TMP/sg.conf" >"$LAB_TMP/abi.out" 2>&1
+	rc=$?
+	if [ "$rc" != 0 ] && [ "$rc" != 124 ] && lab_xdp_detached_all &&
+		grep -q sg_config "$LAB_TMP/abi.out" &&
+		grep -Eqi 'ABI|version|does not match' "$LAB_TMP/abi.out"; then
+		pass restart-refuses-other-abi
+	else
+		fail restart-refuses-other-abi "run over a foreign sg_config pin: exit $rc, said '$(head -c 300 "$LAB_TMP/abi.out")', attached: $(lab_xdp_attached_all && echo yes || echo no)"
+	fi
+else
+	skip restart-refuses-other-abi "bpftool could not make a foreign map: $(head -c 200 "$LAB_TMP/abi.err")"
 fi
 
 exit 0

@@ -70,14 +70,20 @@ note() { echo "  # $*"; }
 # wait_until SECONDS CMD... : run CMD every 100 ms until it succeeds;
 # non-zero after SECONDS.
 wait_until() {
-	local deadline=$((SECONDS + $1)) tries=0
+	local deadline
+	deadline=$(($(lab_now_ms) + $1 * 1000))
 	shift
 	while :; do
 		"$@" >/dev/null 2>&1 && return 0
-		[ "$SECONDS" -ge "$deadline" ] && [ "$tries" -gt 0 ] && return 1
-		tries=$((tries + 1))
+		[ "$(lab_now_ms)" -ge "$deadline" ] && return 1
 		sleep 0.1
 	done
+}
+
+# lab_now_ms : wall clock in milliseconds.
+lab_now_ms() {
+	local t=${EPOCHREALTIME/[.,]/}
+	echo $((t / 1000))
 }
 
 # jqr JSON [jq options...] FILTER : raw values out of a JSON text.
@@ -240,9 +246,14 @@ lab_add_addrs() {
 	echo "$v6"
 }
 
-# traffic ROLE [sg_traffic connect options] : JSON summary of a client run
-# from ROLE's namespace to the gateway's address on ROLE's link (IPv4 unless
-# --family 6 comes first).
+# Connect timeout of the lab's clients: long enough that a loaded machine
+# does not turn a slow answer into a failure, shorter than the kernel's 1 s
+# initial SYN retransmission, so a dropped SYN is never rescued by a retry.
+LAB_TIMEOUT_MS=800
+
+# traffic ROLE [--family 6] [sg_traffic connect options] : JSON summary of a
+# client run from ROLE's namespace to the gateway's address on ROLE's link
+# (IPv4 unless --family 6 comes first).
 traffic() {
 	local role=$1 fam=4
 	shift
@@ -251,7 +262,8 @@ traffic() {
 		shift 2
 	fi
 	in_ns "$(lab_ns "$role")" "$SG_TRAFFIC" connect \
-		--to "$(lab_gw_addr "$role" "$fam")" --port "$LAB_PORT" --json "$@"
+		--to "$(lab_gw_addr "$role" "$fam")" --port "$LAB_PORT" \
+		--timeout-ms "$LAB_TIMEOUT_MS" --json "$@"
 }
 
 # traffic_bg OUTFILE ROLE [--family 6] [options] : the same in the
@@ -264,7 +276,8 @@ traffic_bg() {
 		shift 2
 	fi
 	ns_bg "$(lab_ns "$role")" "$out" "$SG_TRAFFIC" connect \
-		--to "$(lab_gw_addr "$role" "$fam")" --port "$LAB_PORT" --json "$@"
+		--to "$(lab_gw_addr "$role" "$fam")" --port "$LAB_PORT" \
+		--timeout-ms "$LAB_TIMEOUT_MS" --json "$@"
 	TRAFFIC_PID=$BG_PID
 }
 
@@ -440,6 +453,17 @@ stat_iface_not_pass() {
 	jqr "$1" --arg i "$2" \
 		'[.interfaces[]? | select(.name == $i) | .counters[]?
 		  | select(.verdict != "pass") | .packets] | add // 0'
+}
+
+# stat_iface_charged JSON IFACE : packets on one interface counted under
+# any reason but allowlist, unprotected, not_ip (what an allowlisted
+# client's interface may show), e.g. within_budget if a gap in the
+# allowlist let its packets be charged to a budget.
+stat_iface_charged() {
+	jqr "$1" --arg i "$2" \
+		'[.interfaces[]? | select(.name == $i) | .counters[]?
+		  | select(.reason | IN("allowlist", "unprotected", "not_ip") | not)
+		  | .packets] | add // 0'
 }
 
 # ---- bans and lists --------------------------------------------------------
