@@ -94,6 +94,12 @@ static int sg_attach_one(struct sg_daemon *d, unsigned int i, char *err,
 		snprintf(err, len, "interface %s: %s", name, strerror(errno));
 		return -ENODEV;
 	}
+	/* The slot first, so the first packets count under this interface. */
+	ret = sg_iface_slot(d, name, ifindex, 0);
+	if (ret)
+		sg_log(d, "warning",
+		       "%s: no counter slot (%s); counted as \"other\"", name,
+		       strerror(-ret));
 	snprintf(path, sizeof(path), "%s/%s%s", d->settings.pin_dir,
 		 SG_PIN_LINK_PREFIX, name);
 	fd = sg_reuse_link(path, ifindex, prog_fd);
@@ -136,11 +142,7 @@ static int sg_attach_one(struct sg_daemon *d, unsigned int i, char *err,
 		       name);
 	sg_log(d, "info", "%s: XDP attached (%s mode, ifindex %u)", name,
 	       mode == 2 ? "generic" : "native", ifindex);
-	ret = sg_iface_slot(d, name, ifindex, mode);
-	if (ret)
-		sg_log(d, "warning",
-		       "%s: no counter slot (%s); counted as \"other\"", name,
-		       strerror(-ret));
+	sg_iface_slot(d, name, ifindex, mode); /* now with the mode */
 	return 0;
 }
 
