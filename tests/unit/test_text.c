@@ -43,11 +43,21 @@ static bool write_temp(char path[32], const void *data, size_t len)
 SG_TEST(text_names)
 {
 	static const char *const reasons[SG_REASON_COUNT] = {
-		"unprotected",	     "not_ip",		   "malformed",
-		"fragment",	     "allowlist",	   "denylist",
-		"banned",	     "within_budget",	   "conn_rate",
-		"packet_rate",	     "conn_quota",	   "subnet_conn_rate",
-		"subnet_packet_rate", "subnet_conn_quota", "service_ceiling",
+		"unprotected",
+		"not_ip",
+		"malformed",
+		"fragment",
+		"allowlist",
+		"denylist",
+		"banned",
+		"within_budget",
+		"conn_rate",
+		"packet_rate",
+		"conn_quota",
+		"subnet_conn_rate",
+		"subnet_packet_rate",
+		"subnet_conn_quota",
+		"service_ceiling",
 		"untracked",
 	};
 	unsigned int i;
@@ -139,7 +149,8 @@ static const struct {
 	{ "", "empty CIDR" },
 	{ "10.1.2.3/24",
 	  "'10.1.2.3/24' has host bits set beyond /24 (did you mean 10.1.2.0/24?)" },
-	{ "2001:db8::1/32", "host bits set beyond /32 (did you mean 2001:db8::/32?)" },
+	{ "2001:db8::1/32",
+	  "host bits set beyond /32 (did you mean 2001:db8::/32?)" },
 	{ "0.0.0.1/0", "did you mean 0.0.0.0/0?" },
 	{ "10.0.0.0/33", "prefix /33 is longer than /32" },
 	{ "::/129", "prefix /129 is longer than /128" },
@@ -182,7 +193,8 @@ SG_TEST(text_cidr_invalid)
 		sg_test_context("'%s'", bad_cidrs[i].text);
 		c = before;
 		why[0] = '\0';
-		ASSERT_EQ(sg_parse_cidr(bad_cidrs[i].text, &c, why, sizeof(why)),
+		ASSERT_EQ(sg_parse_cidr(bad_cidrs[i].text, &c, why,
+					sizeof(why)),
 			  -EINVAL);
 		if (!strstr(why, bad_cidrs[i].reason)) {
 			sg_test_fail_at(__FILE__, __LINE__,
@@ -192,7 +204,8 @@ SG_TEST(text_cidr_invalid)
 		}
 		ASSERT_MEMEQ(&c, &before, sizeof(c)); /* untouched on error */
 		/* No reason buffer is fine too. */
-		ASSERT_EQ(sg_parse_cidr(bad_cidrs[i].text, &c, NULL, 0), -EINVAL);
+		ASSERT_EQ(sg_parse_cidr(bad_cidrs[i].text, &c, NULL, 0),
+			  -EINVAL);
 	}
 	sg_test_context(NULL);
 	ASSERT_EQ(sg_parse_cidr(NULL, &c, why, sizeof(why)), -EINVAL);
@@ -205,7 +218,8 @@ SG_TEST(text_cidr_invalid)
 
 SG_TEST(text_cidr_format)
 {
-	struct sg_cidr c = { .family = SG_FAMILY_V4, .prefixlen = 24,
+	struct sg_cidr c = { .family = SG_FAMILY_V4,
+			     .prefixlen = 24,
 			     .addr = { 192, 0, 2, 0 } };
 	char buf[64];
 
@@ -342,15 +356,11 @@ static const struct {
 	const char *text;
 	unsigned long long interval_ns;
 } good_rates[] = {
-	{ "5/s", 200 * MS },
-	{ "1/s", SEC },
+	{ "5/s", 200 * MS },	{ "1/s", SEC },
 	{ "3/s", 333333333 }, /* rounded down */
-	{ "100/m", 600 * MS },
-	{ "100/min", 600 * MS },
-	{ "300/h", 12 * SEC },
-	{ "2000/d", 43200 * MS },
-	{ "1/d", 86400 * SEC },
-	{ "10000000/s", 100 },
+	{ "100/m", 600 * MS },	{ "100/min", 600 * MS },
+	{ "300/h", 12 * SEC },	{ "2000/d", 43200 * MS },
+	{ "1/d", 86400 * SEC }, { "10000000/s", 100 },
 };
 
 static const struct {
@@ -394,7 +404,8 @@ SG_TEST(text_rate)
 		sg_test_context("'%s'", bad_rates[i].text);
 		ns = 12345;
 		why[0] = '\0';
-		ASSERT_EQ(sg_parse_rate(bad_rates[i].text, &ns, why, sizeof(why)),
+		ASSERT_EQ(sg_parse_rate(bad_rates[i].text, &ns, why,
+					sizeof(why)),
 			  -EINVAL);
 		ASSERT_EQ(ns, 12345);
 		if (!strstr(why, bad_rates[i].reason)) {
@@ -437,7 +448,10 @@ SG_TEST(text_list_file)
 		"10.0.0.0/8#no blank before the comment\n"
 		"2001:db8::/32"; /* no newline at the end */
 	static const char *const want[] = {
-		"10.0.0.0/8", "192.0.2.0/24", "198.51.100.7/32", "2001:db8::/32",
+		"10.0.0.0/8",
+		"192.0.2.0/24",
+		"198.51.100.7/32",
+		"2001:db8::/32",
 	};
 	char path[32], err[SG_ERR_LEN], buf[64];
 	struct sg_cidr *v;
@@ -486,10 +500,13 @@ SG_TEST(text_list_file_errors)
 		  "'10.0.0.300/8' is not a CIDR" },
 		{ "10.1.2.3/24\n", 0, 1,
 		  "host bits set beyond /24 (did you mean 10.1.2.0/24?)" },
-		{ "\n\n\n10.0.0.0/8 10.1.0.0/16\n", 0, 4, "one CIDR at a time" },
+		{ "\n\n\n10.0.0.0/8 10.1.0.0/16\n", 0, 4,
+		  "one CIDR at a time" },
 		{ "10.0.0.0/8\n2001:db8::/129\n", 0, 2, "longer than /128" },
 		{ "10.0.0.0/8\n1.2\0.3.4\n", 20, 2, "binary data (byte 0x00)" },
-		{ "\x7f" "ELF\x02\x01", 0, 1, "binary data (byte 0x7f)" },
+		{ "\x7f"
+		  "ELF\x02\x01",
+		  0, 1, "binary data (byte 0x7f)" },
 		{ "10.0.0.0/8\n\x1b[31m\n", 0, 2, "binary data (byte 0x1b)" },
 		{ "garbage \xff\xfe\n", 0, 1, "whitespace" },
 		{ "\xff\xfe\n", 0, 1, "'\?\?' is not a CIDR" },
@@ -518,7 +535,8 @@ SG_TEST(text_list_file_errors)
 	sg_test_context(NULL);
 	/* The exact message the CLI prints after "slotguard: allow replace: ". */
 	ASSERT_EQ(read_list("10.0.0.300/8\n", 13, path, &v, &n, err), -EINVAL);
-	snprintf(want, sizeof(want), "%s:1: '10.0.0.300/8' is not a CIDR", path);
+	snprintf(want, sizeof(want), "%s:1: '10.0.0.300/8' is not a CIDR",
+		 path);
 	ASSERT_STREQ(err, want);
 
 	/* 256 characters are a line; 257 are too many, comment or not. */

@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The INI configuration: built-in defaults and loading a file over them.
+ * libinih splits "key = value"; the line reader here adds what it lacks:
+ * line numbers for every message, sections without keys, '#' comments
+ * after a value, and a refusal of binary junk and overlong lines.
+ */
+#include <errno.h>
+#include <ini.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "config.h"
+
+/* Room for "allowlist = " and a path of PATH_MAX bytes. */
+#define CONF_LINE_MAX (PATH_MAX + 256)
+#define NS_PER_S 1000000000ULL
+
+static const char *const section_names[SG_SEC_COUNT] = {
+	[SG_SEC_SLOTGUARD] = "slotguard",
+	[SG_SEC_SERVICE] = "service",
+	[SG_SEC_SOURCE] = "source",
+	[SG_SEC_SUBNET] = "subnet",
+	[SG_SEC_BAN] = "ban",
+	[SG_SEC_EVENTS] = "events",
+};
+
+static struct sg_budget budget(__u64 count, __u64 period_ns, __u64 burst)
+{
+	__u64 interval = period_ns / count;
+
+	return (struct sg_budget){ interval, burst * interval };
+}
+
+void sg_settings_defaults(struct sg_settings *s)
+{
+	struct sg_budget *src = s->cfg.budget[SG_LEVEL_SOURCE];
+	struct sg_budget *net = s->cfg.budget[SG_LEVEL_SUBNET];
+	struct sg_config *cfg = &s->cfg;
+
+	memset(s, 0, sizeof(*s));
+	s->xdp_mode = SG_XDP_AUTO;
+	strcpy(s->metrics_listen, "127.0.0.1:9717");
+	strcpy(s->pin_dir, SG_PIN_DIR_DEFAULT);
+	s->max_tracked_sources = SG_TRACK_DEFAULT_ENTRIES;
+	strcpy(s->services[0].name, "https");
+	s->services[0].svc.proto = IPPROTO_TCP;
+	s->services[0].svc.port = 443;
+	s->n_services = 1;
+
+	cfg->abi_version = SG_ABI_VERSION;
+	cfg->mode = SG_MODE_MONITOR;
+	cfg->prefix_len[SG_FAMILY_V4][SG_LEVEL_SOURCE] = 32;
+	cfg->prefix_len[SG_FAMILY_V4][SG_LEVEL_SUBNET] = 24;
+	cfg->prefix_len[SG_FAMILY_V6][SG_LEVEL_SOURCE] = 64;
+	cfg->prefix_len[SG_FAMILY_V6][SG_LEVEL_SUBNET] = 48;
+	/* A person books a few slots a minute; a bot opens hundreds. */
+	src[SG_BUDGET_CONN] = budget(2, NS_PER_S, 20);
+	src[SG_BUDGET_PACKET] = budget(100, NS_PER_S, 400);
+	src[SG_BUDGET_QUOTA] = budget(600, 3600 * NS_PER_S, 600);
+	/* A subnet is an office or a carrier NAT: ten times a source. */
+	net[SG_BUDGET_CONN] = budget(20, NS_PER_S, 100);
+	net[SG_BUDGET_PACKET] = budget(2000, NS_PER_S, 4000);
+	net[SG_BUDGET_QUOTA] = budget(6000, 3600 * NS_PER_S, 6000);
+	cfg->ban_after = 20;
+	cfg->ban_window_ns = 60 * NS_PER_S;
+	cfg->ban_time_ns = 5 * 60 * NS_PER_S;
+	cfg->ban_max_ns = 24 * 3600 * NS_PER_S;
+	cfg->ban_memory_ns = 24 * 3600 * NS_PER_S;
+	cfg->events = budget(50, NS_PER_S, 100);
+}
+
+int sg_conf_error_at(struct sg_conf *c, unsigned int line, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (c->failed)
+		return -EINVAL;
+	c->failed = true;
+	n = snprintf(c->err, sizeof(c->err), "%s:%u: ", c->path, line);
+	if (n < 0 || (size_t)n >= sizeof(c->err))
+		return -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(c->err + n, sizeof(c->err) - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static bool valid_service_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n && n < sizeof(((struct sg_service_conf *)0)->name) &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+}
+
+static int begin_service(struct sg_conf *c, const char *name)
+{
+	unsigned int i;
+
+	if (!*name)
+		return sg_conf_error(
+			c, "[service] needs a name, e.g. [service booking]");
+	if (!valid_service_name(name))
+		return sg_conf_error(
+			c,
+			"'%.40s' is not a service name (up to 31 letters, digits, '_', '-' or '.')",
+			name);
+	/* The file's services replace the built-in https one. */
+	if (!c->section_line[SG_SEC_SERVICE])
+		c->s.n_services = 0;
+	for (i = 0; i < c->s.n_services; i++)
+		if (!strcmp(c->s.services[i].name, name))
+			return sg_conf_error(
+				c,
+				"duplicate section [service %s] (first at line %u)",
+				name, c->svc[i].line);
+	if (c->s.n_services == SG_MAX_SERVICES)
+		return sg_conf_error(c, "more than %d services",
+				     SG_MAX_SERVICES);
+	i = c->s.n_services++;
+	memset(&c->s.services[i], 0, sizeof(c->s.services[i]));
+	strcpy(c->s.services[i].name, name);
+	memset(&c->svc[i], 0, sizeof(c->svc[i]));
+	c->svc[i].line = c->line;
+	return 0;
+}
+
+/* "[type]" or "[service NAME]"; line has no comment and no edge blanks. */
+static int begin_section(struct sg_conf *c, const char *line)
+{
+	char head[96], type[16] = "", name[64] = "", extra[2] = "";
+	size_t n = strlen(line);
+	int i, err;
+
+	if (line[n - 1] != ']')
+		return sg_conf_error(
+			c, strchr(line, ']') ? "text after the section header" :
+					       "section header without ']'");
+	if (n - 2 >= sizeof(head))
+		return sg_conf_error(c, "unknown section %.40s...", line);
+	memcpy(head, line + 1, n - 2);
+	head[n - 2] = '\0';
+	sscanf(head, "%15s %63s %1s", type, name, extra);
+	for (i = 1; i < SG_SEC_COUNT; i++)
+		if (!strcmp(type, section_names[i]))
+			break;
+	if (i == SG_SEC_COUNT || extra[0] || (i != SG_SEC_SERVICE && name[0]))
+		return sg_conf_error(
+			c,
+			"unknown section [%s] (expected [slotguard], [service NAME], [source], [subnet], [ban] or [events])",
+			head);
+	if (i == SG_SEC_SERVICE) {
+		err = begin_service(c, name);
+		if (err)
+			return err;
+	} else if (c->section_line[i]) {
+		return sg_conf_error(
+			c, "duplicate section [%s] (first at line %u)", type,
+			c->section_line[i]);
+	}
+	if (!c->section_line[i])
+		c->section_line[i] = c->line;
+	c->section = i;
+	snprintf(c->section_name, sizeof(c->section_name), "%s%s%s", type,
+		 name[0] ? " " : "", name);
+	memset(c->key_line, 0, sizeof(c->key_line));
+	return 0;
+}
+
+/* Reads one raw line into str; false (after an error) if it cannot. */
+static bool read_raw_line(struct sg_conf *c, char *str, int num, size_t *len)
+{
+	size_t n = 0;
+	int ch;
+
+	while ((ch = getc_unlocked(c->f)) != '\n' && ch != EOF) {
+		if (ch == 0 || ch == 0x7f ||
+		    (ch < 0x20 && ch != '\t' && ch != '\r')) {
+			sg_conf_error(
+				c,
+				"binary data (byte 0x%02x), not a config file",
+				ch);
+			return false;
+		}
+		if (n + 2 >= (size_t)num) {
+			sg_conf_error(c, "line is longer than %d characters",
+				      num - 3);
+			return false;
+		}
+		str[n++] = (char)ch;
+	}
+	if (ch == EOF && ferror(c->f)) {
+		snprintf(c->err, sizeof(c->err), "%s: %s", c->path,
+			 strerror(errno ? errno : EIO));
+		c->failed = true;
+		return false;
+	}
+	str[n] = '\0';
+	*len = n;
+	return ch != EOF || n;
+}
+
+static bool is_blank(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r';
+}
+
+/*
+ * inih's ini_reader: hands inih one physical line at a time, so c->line is
+ * the line of every handler call. Lines reach inih without indentation
+ * (inih would take an indented line for a continuation) and without
+ * comments, and section headers are handled here: inih tells nothing of a
+ * section that has no keys.
+ */
+static char *conf_reader(char *str, int num, void *stream)
+{
+	struct sg_conf *c = stream;
+	size_t n, skip, i;
+
+	c->line++;
+	if (c->failed || !read_raw_line(c, str, num, &n))
+		return NULL;
+	skip = c->line == 1 && !strncmp(str, "\xef\xbb\xbf", 3) ? 3 : 0;
+	while (is_blank(str[skip]))
+		skip++;
+	memmove(str, str + skip, n - skip + 1);
+	for (i = 0; str[i]; i++)
+		if ((str[i] == '#' || str[i] == ';') &&
+		    (!i || is_blank(str[i - 1])))
+			break;
+	while (i && is_blank(str[i - 1]))
+		i--;
+	str[i] = '\0';
+	if (str[0] == '[' && begin_section(c, str))
+		return NULL;
+	if (str[0] && str[0] != '[' && !strpbrk(str, "=:")) {
+		sg_conf_error(
+			c,
+			"'%.40s' is not 'key = value', a [section] or a comment",
+			str);
+		return NULL;
+	}
+	return str;
+}
+
+static int conf_handler(void *user, const char *section, const char *name,
+			const char *value)
+{
+	struct sg_conf *c = user;
+	const struct sg_conf_key *keys = sg_conf_keys[c->section], *k;
+	unsigned int i;
+
+	(void)section; /* begin_section() keeps its own, checked, state */
+	if (c->failed)
+		return 0;
+	if (!keys)
+		return !sg_conf_error(
+			c,
+			"'%s' comes before any section (start with [slotguard])",
+			name);
+	if (!name[0])
+		return !sg_conf_error(c, "no key before '='");
+	for (k = keys; k->name && strcmp(k->name, name); k++)
+		;
+	if (!k->name)
+		return !sg_conf_error(c, "unknown key '%.40s' in [%s]", name,
+				      c->section_name);
+	i = (unsigned int)(k - keys);
+	if (c->key_line[i])
+		return !sg_conf_error(
+			c, "duplicate key '%s' in [%s] (first at line %u)",
+			name, c->section_name, c->key_line[i]);
+	c->key_line[i] = c->line;
+	if (!value[0])
+		return !sg_conf_error(c, "%s: empty value", name);
+	return !k->set(c, name, value);
+}
+
+static unsigned int later(unsigned int a, unsigned int b)
+{
+	return a > b ? a : b;
+}
+
+/* Rate and burst into interval and limit; burst_key NULL for a quota. */
+static int finish_budget(struct sg_conf *c, const char *section,
+			 const char *rate_key, const char *burst_key,
+			 const struct sg_conf_budget *b, struct sg_budget *out)
+{
+	char rate[48];
+
+	if (!b->interval_ns) {
+		if (b->burst_line)
+			return sg_conf_error_at(
+				c, b->burst_line,
+				"[%s] %s is set but %s is off or missing",
+				section, burst_key, rate_key);
+		*out = (struct sg_budget){ 0, 0 };
+		return 0;
+	}
+	if (b->burst > SG_CONF_LIMIT_MAX_NS / b->interval_ns) {
+		sg_conf_format_rate(b->interval_ns, 0, rate, sizeof(rate));
+		return sg_conf_error_at(
+			c, later(b->rate_line, b->burst_line),
+			"[%s] %s = %llu at %s banks more than 365d of tokens",
+			section, burst_key ? burst_key : rate_key,
+			(unsigned long long)b->burst, rate);
+	}
+	out->interval_ns = b->interval_ns;
+	out->limit_ns = b->burst * b->interval_ns;
+	return 0;
+}
+
+static int finish_service(struct sg_conf *c, unsigned int i)
+{
+	struct sg_service_conf *sc = &c->s.services[i], *o;
+	struct sg_conf_service *cs = &c->svc[i];
+	char section[48];
+	unsigned int j;
+
+	snprintf(section, sizeof(section), "service %s", sc->name);
+	if (!sc->svc.proto || !sc->svc.port)
+		return sg_conf_error_at(
+			c, cs->line, "[%s] needs %s", section,
+			sc->svc.proto ? "a port" : "a protocol (tcp or udp)");
+	if (cs->quic_line && sc->svc.proto != IPPROTO_UDP)
+		return sg_conf_error_at(
+			c, cs->quic_line,
+			"[%s] quic applies to udp services only", section);
+	/* QUIC Initials are the new connections of HTTP/3 on UDP. */
+	if (sc->svc.proto == IPPROTO_UDP && (!cs->quic_line || cs->quic))
+		sc->svc.flags |= SG_SERVICE_QUIC;
+	for (j = 0; j < i; j++) {
+		o = &c->s.services[j];
+		if (o->svc.proto == sc->svc.proto &&
+		    o->svc.port == sc->svc.port)
+			return sg_conf_error_at(
+				c, cs->line,
+				"[%s] protects %s/%u, as [service %s] (line %u) does already",
+				section,
+				sc->svc.proto == IPPROTO_UDP ? "udp" : "tcp",
+				sc->svc.port, o->name, c->svc[j].line);
+	}
+	/* Without a ceiling_burst, a ceiling "N/unit" banks N. */
+	if (!cs->ceiling.burst_line)
+		cs->ceiling.burst = cs->ceiling.count;
+	return finish_budget(c, section, "ceiling", "ceiling_burst",
+			     &cs->ceiling, &sc->svc.ceiling);
+}
+
+/* Checks that span keys, once the whole file is known. */
+static int finish(struct sg_conf *c)
+{
+	static const char *const rate_keys[] = { "conn_rate", "packet_rate",
+						 "conn_quota" };
+	static const char *const burst_keys[] = { "conn_burst", "packet_burst",
+						  NULL };
+	static const char *const levels[] = { "source", "subnet" };
+	struct sg_config *cfg = &c->s.cfg;
+	unsigned int i, k, f;
+	int err = 0;
+
+	for (i = 0; i < c->s.n_services && !err; i++)
+		err = finish_service(c, i);
+	for (i = 0; i < SG_LEVEL_COUNT && !err; i++)
+		for (k = 0; k < SG_BUDGET_KIND_COUNT && !err; k++)
+			err = finish_budget(c, levels[i], rate_keys[k],
+					    burst_keys[k], &c->budget[i][k],
+					    &cfg->budget[i][k]);
+	for (f = 0; f < SG_FAMILY_COUNT && !err; f++) {
+		const __u8 *len = cfg->prefix_len[f];
+
+		if (len[SG_LEVEL_SUBNET] >= len[SG_LEVEL_SOURCE])
+			err = sg_conf_error_at(
+				c,
+				later(c->prefix_line[0][f],
+				      c->prefix_line[1][f]),
+				"[subnet] prefix_v%c = %u must be shorter than [source] prefix_v%c = %u",
+				f ? '6' : '4', len[SG_LEVEL_SUBNET],
+				f ? '6' : '4', len[SG_LEVEL_SOURCE]);
+	}
+	if (!err && cfg->ban_max_ns < cfg->ban_time_ns) {
+		char max[32], time[32];
+
+		sg_format_duration(cfg->ban_max_ns, max, sizeof(max));
+		sg_format_duration(cfg->ban_time_ns, time, sizeof(time));
+		err = sg_conf_error_at(
+			c, later(c->ban_time_line, c->ban_max_line),
+			"[ban] max (%s) must be at least time (%s)", max, time);
+	}
+	if (!err)
+		err = finish_budget(c, "events", "rate", "burst", &c->events,
+				    &cfg->events);
+	return err;
+}
+
+/* Budgets as the defaults wrote them, for keys to change one half. */
+static void conf_init(struct sg_conf *c, const char *path)
+{
+	const struct sg_budget *b;
+	unsigned int i, k;
+
+	sg_settings_defaults(&c->s);
+	c->path = path;
+	for (i = 0; i < SG_LEVEL_COUNT; i++) {
+		for (k = 0; k < SG_BUDGET_KIND_COUNT; k++) {
+			b = &c->s.cfg.budget[i][k];
+			c->budget[i][k].interval_ns = b->interval_ns;
+			c->budget[i][k].burst = b->limit_ns / b->interval_ns;
+		}
+	}
+	c->events.interval_ns = c->s.cfg.events.interval_ns;
+	c->events.burst = c->s.cfg.events.limit_ns / c->events.interval_ns;
+}
+
+int sg_settings_load(const char *path, struct sg_settings *s, char *err,
+		     size_t err_len)
+{
+	struct sg_conf *c;
+	int ret, max_line;
+
+	if (!path || !s)
+		return -EINVAL;
+	c = calloc(1, sizeof(*c)); /* ~100 KiB: not for the stack */
+	if (!c) {
+		snprintf(err, err_len, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	conf_init(c, path);
+	c->f = fopen(path, "re");
+	if (!c->f) {
+		ret = -errno;
+		snprintf(err, err_len, "%s: %s", path, strerror(errno));
+		free(c);
+		return ret;
+	}
+	/* libinih sizes its line buffer from this global (Debian's build). */
+	max_line = ini_max_line;
+	ini_max_line = CONF_LINE_MAX;
+	ret = ini_parse_stream(conf_reader, c, conf_handler, c);
+	ini_max_line = max_line;
+	fclose(c->f);
+	if (ret > 0)
+		sg_conf_error_at(c, (unsigned int)ret,
+				 "cannot parse this line");
+	else if (ret < 0)
+		sg_conf_error_at(c, c->line, "out of memory");
+	if (!c->failed && !finish(c)) {
+		c->s.path = (char *)path;
+		*s = c->s;
+	}
+	ret = c->failed ? -EINVAL : 0;
+	if (ret && err && err_len)
+		snprintf(err, err_len, "%s", c->err);
+	free(c);
+	return ret;
+}
