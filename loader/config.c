@@ -449,7 +449,7 @@ int sg_settings_load(const char *path, struct sg_settings *s, char *err,
 	else if (ret < 0)
 		sg_conf_error_at(c, c->line, "out of memory");
 	if (!c->failed && !finish(c)) {
-		c->s.path = (char *)path;
+		c->s.path = path;
 		*s = c->s;
 	}
 	ret = c->failed ? -EINVAL : 0;

@@ -55,8 +55,9 @@ void sg_format_duration(__u64 ns, char *buf, size_t len);
 
 /*
  * A list file: one CIDR per line, '#' starts a comment, blank lines are
- * skipped. On error returns -EINVAL and err holds "FILE:LINE: reason";
- * nothing is returned then. *out is malloc'ed; free it.
+ * skipped. A bad line returns -EINVAL with err = "FILE:LINE: reason"; an
+ * unreadable file returns -errno with err = "FILE: reason". Nothing is
+ * returned on error. *out is malloc'ed, sorted and deduplicated; free it.
  */
 int sg_read_list_file(const char *path, struct sg_cidr **out, size_t *count,
 		      char *err, size_t err_len);
@@ -77,7 +78,8 @@ struct sg_service_conf {
 };
 
 struct sg_settings {
-	char *path; /* the file it came from, or NULL for defaults */
+	const char *path; /* the file it came from (the caller's string, not
+			   * copied), or NULL for defaults */
 	char interfaces[SG_MAX_IFACES][SG_IFNAME_LEN];
 	unsigned int n_interfaces;
 	int xdp_mode; /* enum sg_xdp_mode */
