@@ -376,17 +376,19 @@ sg_daemon_alive() {
 # to 10 s for it to exit; KILL after that. Status: the daemon's exit status
 # (or 124 when it had to be killed).
 sg_stop_daemon() {
-	local sig=${1:-TERM} pid=$SG_DAEMON_PID rc
+	local sig=${1:-TERM} pid=$SG_DAEMON_PID rc=124
 	[ -n "$pid" ] || return 0
-	kill "-$sig" "$pid" 2>/dev/null
-	if ! wait_until 10 lab_pid_gone "$pid"; then
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-		SG_DAEMON_PID=
-		return 124
-	fi
-	wait "$pid" 2>/dev/null
-	rc=$?
+	# The braces' stderr also swallows bash's "Killed" job notice.
+	{
+		kill "-$sig" "$pid"
+		if wait_until 10 lab_pid_gone "$pid"; then
+			wait "$pid"
+			rc=$?
+		else
+			kill -KILL "$pid"
+			wait "$pid"
+		fi
+	} 2>/dev/null
 	SG_DAEMON_PID=
 	return "$rc"
 }
@@ -394,13 +396,15 @@ sg_stop_daemon() {
 # wait_pid SECONDS PID : wait for a background process, killing it after
 # SECONDS. Status: 0 when it ended on its own.
 wait_pid() {
-	if wait_until "$1" lab_pid_gone "$2"; then
-		wait "$2" 2>/dev/null
-		return 0
-	fi
-	kill -KILL "$2" 2>/dev/null
-	wait "$2" 2>/dev/null
-	return 1
+	{
+		if wait_until "$1" lab_pid_gone "$2"; then
+			wait "$2"
+			return 0
+		fi
+		kill -KILL "$2"
+		wait "$2"
+		return 1
+	} 2>/dev/null
 }
 
 lab_pid_gone() {
@@ -493,13 +497,15 @@ lab_down() {
 	local pid ns v
 	[ "$LAB_UP" = 1 ] || return 0
 	LAB_UP=0
-	for pid in "${LAB_PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in "${LAB_PIDS[@]}"; do
-		wait_until 3 lab_pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
+	{
+		for pid in "${LAB_PIDS[@]}"; do
+			kill -TERM "$pid"
+		done
+		for pid in "${LAB_PIDS[@]}"; do
+			wait_until 3 lab_pid_gone "$pid" || kill -KILL "$pid"
+			wait "$pid"
+		done
+	} 2>/dev/null
 	for ns in "${LAB_NETNS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
