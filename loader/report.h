@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Private to the read commands (cmd_status.c, cmd_config.c): the runtime
+ * config and budgets in words and as JSON, the same in `status` (read from
+ * the pins) and `config check` (read from a file), and small CLI helpers.
+ */
+#ifndef SLOTGUARD_REPORT_H
+#define SLOTGUARD_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <json-c/json.h>
+#include "sg.h"
+
+/*
+ * Options of a command that only has --json and --help. Returns 0, -1
+ * after printing the help (exit 0), or SG_EXIT_USAGE.
+ */
+int sg_report_opts(int argc, char **argv, const char *usage, const char *name,
+		   bool *json);
+/* Pretty-prints root on stdout and frees it. */
+void sg_json_print(struct json_object *root);
+
+/*
+ * The first "N/unit" that names exactly this interval, as a user writes
+ * it in the config file; count fixes N (a quota is written with its burst).
+ */
+void sg_rate_text(__u64 interval_ns, __u64 count, char *buf, size_t len);
+/* "conn 2/s burst 20", "quota 600/h", "conn off". */
+void sg_budget_text(const char *label, const struct sg_budget *b, bool quota,
+		    char *buf, size_t len);
+/* Budgets of both levels, ban policy and event budget, one line each. */
+void sg_config_text(const struct sg_config *cfg, FILE *f);
+
+/* {"rate", "per_second", "burst", "interval_ns"}, or NULL when off. */
+struct json_object *sg_budget_json(const struct sg_budget *b, bool quota);
+/* {"mode", "generation", "prefix_len", "budgets", "bans", "events"} */
+struct json_object *sg_config_json(const struct sg_config *cfg);
+/*
+ * {"index", ["name",] "proto", "port", "dst_restricted", ["dst_prefixes",]
+ * "quic", "ceiling"}; name NULL and dsts < 0 leave those out.
+ */
+struct json_object *sg_service_json(const struct sg_service *svc,
+				    unsigned int index, const char *name,
+				    int dsts);
+
+#endif /* SLOTGUARD_REPORT_H */
