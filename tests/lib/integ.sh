@@ -353,15 +353,23 @@ sg_run_daemon() {
 	ns_bg "$LAB_GW" "$SG_DAEMON_LOG" "$SG_BIN" --pin-dir "$LAB_PIN" \
 		run -c "$conf" "$@"
 	SG_DAEMON_PID=$BG_PID
-	if ! wait_until 10 sg_daemon_ready; then
-		echo "sg_run_daemon: not ready after 10 s; its log:" >&2
-		sed 's/^/    /' "$SG_DAEMON_LOG" >&2
-		return 1
+	if ! wait_until 10 sg_daemon_ready_or_dead; then
+		echo "sg_run_daemon: slotguard run still not up after 10 s; its log:" >&2
+	elif ! sg_daemon_alive; then
+		wait "$SG_DAEMON_PID" 2>/dev/null
+		echo "sg_run_daemon: slotguard run exited $?; its log:" >&2
+		lab_forget "$SG_DAEMON_PID"
+		SG_DAEMON_PID=
+	else
+		return 0
 	fi
+	sed 's/^/    /' "$SG_DAEMON_LOG" >&2
+	return 1
 }
 
-sg_daemon_ready() {
-	kill -0 "$SG_DAEMON_PID" 2>/dev/null || return 2
+# Stops sg_run_daemon's wait early when the daemon has already exited.
+sg_daemon_ready_or_dead() {
+	sg_daemon_alive || return 0
 	sg status >/dev/null 2>&1 && lab_xdp_attached_all &&
 		in_ns "$LAB_GW" curl -gsf --max-time 1 -o /dev/null \
 			"http://$SG_DAEMON_METRICS/metrics"
@@ -389,22 +397,34 @@ sg_stop_daemon() {
 			wait "$pid"
 		fi
 	} 2>/dev/null
+	lab_forget "$pid"
 	SG_DAEMON_PID=
 	return "$rc"
+}
+
+# lab_forget PID : a reaped process; lab_down must not signal its pid,
+# which the system may have given to someone else since.
+lab_forget() {
+	local i
+	for i in "${!LAB_PIDS[@]}"; do
+		[ "${LAB_PIDS[$i]}" = "$1" ] && unset "LAB_PIDS[$i]"
+	done
+	return 0
 }
 
 # wait_pid SECONDS PID : wait for a background process, killing it after
 # SECONDS. Status: 0 when it ended on its own.
 wait_pid() {
+	local rc=0
 	{
-		if wait_until "$1" lab_pid_gone "$2"; then
-			wait "$2"
-			return 0
+		if ! wait_until "$1" lab_pid_gone "$2"; then
+			kill -KILL "$2"
+			rc=1
 		fi
-		kill -KILL "$2"
 		wait "$2"
-		return 1
 	} 2>/dev/null
+	lab_forget "$2"
+	return "$rc"
 }
 
 lab_pid_gone() {
