@@ -24,7 +24,7 @@ int baseline_drop(struct xdp_md *ctx)
 
 static __always_inline int parse_then(struct xdp_md *ctx, int action)
 {
-	struct sg_pkt pkt;
+	struct sg_pkt pkt = {};
 
 	if (sg_parse_frame(ctx, &pkt))
 		return XDP_PASS;

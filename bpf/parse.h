@@ -102,7 +102,8 @@ static __always_inline int sg_parse_eth(void *data, void *end,
 		pos = vlan + 1;
 		p->vlans++;
 	}
-	p->l3_off = pos - data;
+	/* Counted, not pos - data: pointer subtraction needs CAP_PERFMON. */
+	p->l3_off = sizeof(*eth) + p->vlans * sizeof(*vlan);
 	*eth_proto = proto;
 	*l3 = pos;
 	return 0;
@@ -288,9 +289,8 @@ __noinline int sg_parse_headers(struct xdp_md *ctx, struct sg_pkt *p)
 	void *l3;
 	int err;
 
-	if (!p)
+	if (!p) /* the caller passes *p zeroed */
 		return SG_REASON_MALFORMED;
-	__builtin_memset(p, 0, sizeof(*p));
 	err = sg_parse_eth(data, end, p, &eth_proto, &l3);
 	if (err)
 		return err;

@@ -312,13 +312,17 @@ static __always_inline int sg_is_new_conn(const struct sg_pkt *p,
 SEC("xdp")
 int slotguard_xdp(struct xdp_md *ctx)
 {
+	/*
+	 * Pointer subtraction (and the parser's variable-offset packet
+	 * pointers) need CAP_PERFMON at load time; slotguard run has it then.
+	 */
 	__u64 bytes = (__u64)((long)ctx->data_end - (long)ctx->data);
 	struct sg_vcache_entry *cache;
 	struct sg_service *svc = NULL;
 	struct sg_config *cfg;
 	struct sg_ban *ban;
 	__u32 cached;
-	struct sg_pkt pkt;
+	struct sg_pkt pkt = {}; /* initialised: a global func reads it */
 	__u32 zero = 0, index = 0, reason;
 	int new_conn;
 	__u64 now;

@@ -164,9 +164,17 @@ static void sg_unpin_all(struct sg_daemon *d)
 	char path[PATH_MAX + 32];
 	int i;
 
+	static const char *const inner[] = { "allow_v4", "allow_v6", "deny_v4",
+					     "deny_v6" };
+
 	for (i = 0; i < SG_MAP_COUNT; i++) {
 		snprintf(path, sizeof(path), "%s/%s", d->settings.pin_dir,
 			 sg_map_names[i]);
+		unlink(path);
+	}
+	for (i = 0; i < 8; i++) { /* the lists' inner maps, see lists.c */
+		snprintf(path, sizeof(path), "%s/sg_%s%s", d->settings.pin_dir,
+			 inner[i / 2], i % 2 ? "_new" : "");
 		unlink(path);
 	}
 	snprintf(path, sizeof(path), "%s/daemon", d->settings.pin_dir);

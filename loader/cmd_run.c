@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <linux/capability.h>
 #include "cli.h"
 #include "daemon.h"
 #include "metrics.h"
@@ -217,6 +218,25 @@ static int start(struct sg_daemon *d)
 	return ret;
 }
 
+/*
+ * Loaded and attached: from here on the daemon only reads and writes maps
+ * through fds it holds, except for list swaps on SIGHUP, which create new
+ * tries (CAP_BPF). Before any thread starts: capabilities are per thread.
+ */
+static void drop_privileges(struct sg_daemon *d)
+{
+	static const int keep[] = { CAP_BPF };
+	int ret = sg_drop_privileges(keep, 1);
+
+	if (ret)
+		sg_log(d, "warning", "could not drop capabilities: %s",
+		       strerror(-ret));
+	else
+		sg_log(d, "info",
+		       "dropped every capability but CAP_BPF (for list swaps "
+		       "on reload)");
+}
+
 static int loop(struct sg_daemon *d, struct run_opts *o)
 {
 	time_t last_sweep = 0;
@@ -276,6 +296,7 @@ int sg_cmd_run(int argc, char **argv)
 		rc = SG_EXIT_FAIL;
 		goto out;
 	}
+	drop_privileges(d);
 	if (sg_metrics_start(&metrics, d, err, sizeof(err)))
 		sg_log(d, "warning", "metrics: %s", err);
 	sg_log(d, "info", "running: %u interface(s), mode %s, pins in %s",

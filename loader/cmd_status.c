@@ -60,6 +60,7 @@ struct status_iface {
 	bool link_pinned; /* PIN_DIR/link_<name> exists */
 	bool link_stale; /* ... but holds another interface (or none) */
 	__u32 link_id;
+	__u32 link_prog_id; /* the program our pinned link holds */
 	__u8 attach_mode; /* XDP_ATTACHED_* */
 	__u32 prog_id;
 	char prog_name[BPF_OBJ_NAME_LEN];
@@ -109,6 +110,7 @@ static void status_link(const struct sg_state *st, struct status_iface *si)
 	si->link_pinned = true;
 	if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
 		si->link_id = info.id;
+		si->link_prog_id = info.prog_id;
 		si->link_stale = info.type != BPF_LINK_TYPE_XDP ||
 				 info.xdp.ifindex != si->iface.ifindex;
 	}
@@ -122,7 +124,10 @@ static void status_prog(struct status_iface *si, int config_map_id)
 	struct bpf_prog_info info;
 	int fd;
 
-	fd = bpf_prog_get_fd_by_id(si->prog_id);
+	/* Our own pinned link holding it settles it, without CAP_SYS_ADMIN. */
+	if (si->link_prog_id && si->link_prog_id == si->prog_id && !si->link_stale)
+		si->ours = true;
+	fd = bpf_prog_get_fd_by_id(si->prog_id); /* needs CAP_SYS_ADMIN */
 	if (fd < 0)
 		return;
 	memset(&info, 0, sizeof(info));

@@ -51,6 +51,9 @@ int sg_daemon_attach_all(struct sg_daemon *d, char *err, size_t len);
 /* Detach and unpin everything unless keep is set; always frees. */
 void sg_daemon_shutdown(struct sg_daemon *d, bool keep);
 
+/* privs.c: keep only these capabilities (this thread and its children). */
+int sg_drop_privileges(const int *keep, int n);
+
 /* events.c */
 int sg_events_open(struct sg_daemon *d);
 int sg_events_poll(struct sg_daemon *d, int timeout_ms);

@@ -6,6 +6,7 @@
  * whole new one, and a killed replace leaves the old list untouched.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -46,15 +47,56 @@ static int sg_list_create_inner(unsigned int list, unsigned int family)
 	return fd < 0 ? -errno : fd;
 }
 
+/*
+ * Inner maps are pinned as PIN_DIR/sg_<list>_<family>, so that opening one
+ * needs no CAP_SYS_ADMIN (BPF_MAP_GET_FD_BY_ID does). A swap pins the new
+ * trie as NAME_new, switches the slot, then renames NAME_new over NAME
+ * whichever of the two holds the map now in the slot is the live one.
+ * Unpinned state (tests) falls back to opening by id.
+ */
+static void sg_inner_path(const struct sg_state *st, unsigned int list,
+			  unsigned int family, bool fresh, char *buf,
+			  size_t len)
+{
+	snprintf(buf, len, "%s/sg_%s_%s%s", st->pin_dir, sg_list_name(list),
+		 family == SG_FAMILY_V4 ? "v4" : "v6", fresh ? "_new" : "");
+}
+
+static int sg_pinned_with_id(const char *path, __u32 id)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd = bpf_obj_get(path);
+
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.id != id) {
+		close(fd);
+		return -ESTALE;
+	}
+	return fd;
+}
+
 /* fd of the inner map now in the slot, -ENOENT if the slot is empty. */
 static int sg_list_inner_fd(const struct sg_state *st, unsigned int list,
 			    unsigned int family)
 {
+	char path[PATH_MAX + 32];
 	__u32 id;
 	int fd;
 
 	if (bpf_map_lookup_elem(st->fds[sg_outer_map(family)], &list, &id))
 		return -errno;
+	if (st->pin_dir[0]) {
+		sg_inner_path(st, list, family, false, path, sizeof(path));
+		fd = sg_pinned_with_id(path, id);
+		if (fd >= 0)
+			return fd;
+		sg_inner_path(st, list, family, true, path, sizeof(path));
+		fd = sg_pinned_with_id(path, id);
+		if (fd >= 0)
+			return fd;
+	}
 	fd = bpf_map_get_fd_by_id(id);
 	return fd < 0 ? -errno : fd;
 }
@@ -62,8 +104,19 @@ static int sg_list_inner_fd(const struct sg_state *st, unsigned int list,
 static int sg_list_install(const struct sg_state *st, unsigned int list,
 			   unsigned int family, int inner_fd)
 {
+	char fresh[PATH_MAX + 32], live[PATH_MAX + 32];
+
+	if (st->pin_dir[0]) {
+		sg_inner_path(st, list, family, true, fresh, sizeof(fresh));
+		sg_inner_path(st, list, family, false, live, sizeof(live));
+		unlink(fresh); /* left by a writer killed before its swap */
+		if (bpf_obj_pin(inner_fd, fresh))
+			return -errno;
+	}
 	if (bpf_map_update_elem(st->fds[sg_outer_map(family)], &list,
 				&inner_fd, BPF_ANY))
+		return -errno;
+	if (st->pin_dir[0] && rename(fresh, live))
 		return -errno;
 	return 0;
 }
@@ -76,13 +129,13 @@ int sg_list_ensure(const struct sg_state *st, unsigned int list)
 	if (list >= SG_LIST_COUNT)
 		return -EINVAL;
 	for (family = 0; family < SG_FAMILY_COUNT; family++) {
-		fd = sg_list_inner_fd(st, list, family);
-		if (fd >= 0) {
-			close(fd);
+		__u32 id;
+
+		if (!bpf_map_lookup_elem(st->fds[sg_outer_map(family)], &list,
+					 &id))
 			continue;
-		}
-		if (fd != -ENOENT)
-			return fd;
+		if (errno != ENOENT)
+			return -errno;
 		fd = sg_list_create_inner(list, family);
 		if (fd < 0)
 			return fd;
