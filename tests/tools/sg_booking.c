@@ -23,10 +23,10 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
-#define BOOKING_MAX_SOURCES 1024
+#define BOOKING_MAX_SOURCES  1024
 #define BOOKING_MAX_INFLIGHT 2048
 #define BOOKING_SERVER_CONNS 1024
-#define BOOKING_REQ_MAX 2048
+#define BOOKING_REQ_MAX	     2048
 
 static const char usage[] =
 	"Usage: sg_booking slots --listen ADDR:PORT --slots N --open-at MS\n"
@@ -291,7 +291,8 @@ static void slots_answer(struct slots_state *s, struct server_conn *c)
 		snprintf(body, sizeof(body),
 			 "{\"slots\":%u,\"booked\":%u,\"open\":%s,"
 			 "\"ms_since_open\":%lld}\n",
-			 s->slots, s->booked, since_open >= 0 ? "true" : "false",
+			 s->slots, s->booked,
+			 since_open >= 0 ? "true" : "false",
 			 (long long)since_open);
 		server_reply(c->fd, 200, "OK", "application/json", body);
 	} else {
@@ -468,7 +469,8 @@ static int cmd_slots(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	lfd = slots_listen(listen_at);
 	if (lfd < 0) {
-		fprintf(stderr, "sg_booking: slots: cannot listen on '%s': %s\n",
+		fprintf(stderr,
+			"sg_booking: slots: cannot listen on '%s': %s\n",
 			listen_at, strerror(-lfd));
 		return 1;
 	}
@@ -599,8 +601,8 @@ static void req_finish(struct client *cl, struct request *r, int status)
 	p->next_ms = now + rng_between(cl->retry);
 }
 
-static void req_start(struct client *cl, struct request *r,
-		      enum req_kind kind, int person, unsigned int src)
+static void req_start(struct client *cl, struct request *r, enum req_kind kind,
+		      int person, unsigned int src)
 {
 	const struct sockaddr_storage *to;
 	socklen_t to_len;
@@ -619,8 +621,8 @@ static void req_start(struct client *cl, struct request *r,
 		to = &cl->to4;
 		to_len = cl->to4_len;
 	}
-	r->fd = socket(to->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		       0);
+	r->fd = socket(to->ss_family,
+		       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (r->fd < 0) {
 		client_note_error(cl, "socket", errno);
 		req_finish(cl, r, -1);
@@ -656,8 +658,8 @@ static int status_of(const char *head)
 static void req_event(struct client *cl, struct request *r)
 {
 	const char *msg = r->kind == REQ_PAGE ? page_request : book_request;
-	size_t len = r->kind == REQ_PAGE ? sizeof(page_request) - 1 :
-					   sizeof(book_request) - 1;
+	size_t len = r->kind == REQ_PAGE ? sizeof(page_request) - 1
+					 : sizeof(book_request) - 1;
 	socklen_t elen = sizeof(int);
 	char buf[4096];
 	int err = 0;
@@ -689,7 +691,8 @@ static void req_event(struct client *cl, struct request *r)
 	if (r->got < sizeof(r->head) - 1) {
 		size_t take = sizeof(r->head) - 1 - r->got;
 
-		memcpy(r->head + r->got, buf, (size_t)n < take ? (size_t)n : take);
+		memcpy(r->head + r->got, buf,
+		       (size_t)n < take ? (size_t)n : take);
 	}
 	r->got += n;
 	if (n == 0) /* the server closed: the answer is complete */
@@ -765,8 +768,8 @@ static int client_run(struct client *cl)
 				continue;
 			}
 			pfds[n].fd = r->fd;
-			pfds[n].events = r->state == REQ_CONNECTING ? POLLOUT :
-								      POLLIN;
+			pfds[n].events = r->state == REQ_CONNECTING ? POLLOUT
+								    : POLLIN;
 			idx[n++] = i;
 		}
 		if (!n && mono_ms() >= cl->stop_ms)
@@ -851,8 +854,8 @@ static bool client_families_ok(const struct client *cl)
 	unsigned int i;
 
 	for (i = 0; i < cl->n_sources; i++) {
-		if (cl->sources[i].ss_family == AF_INET6 ? !cl->to6_len :
-							   !cl->to4_len)
+		if (cl->sources[i].ss_family == AF_INET6 ? !cl->to6_len
+							 : !cl->to4_len)
 			return false;
 	}
 	return cl->n_sources > 0;
@@ -952,7 +955,8 @@ static int cmd_client(int argc, char **argv, bool is_bot)
 	if (!to || !sources || open_at < 0 || stop_at < open_at ||
 	    (is_bot && !cl.gap_us) || optind != argc)
 		goto bad_usage;
-	if (client_parse_to(&cl, to, port) || client_parse_sources(&cl, sources))
+	if (client_parse_to(&cl, to, port) ||
+	    client_parse_sources(&cl, sources))
 		goto bad_usage;
 	if (!client_families_ok(&cl)) {
 		fputs("sg_booking: a source has no --to address of its family\n",
