@@ -23,7 +23,7 @@ endif
 # Debian packages the build, the tests and the demo need (`make deps`).
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	gcc make libinih-dev libjson-c-dev libmicrohttpd-dev iproute2 jq \
-	python3 prometheus nftables iptables curl procps psmisc
+	python3 prometheus nftables iptables curl procps psmisc nginx
 
 ARCH_INCLUDE := /usr/include/$(shell $(CC) -dumpmachine)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -Wall -Wextra -Werror \
@@ -71,6 +71,7 @@ help:
 	@echo '  sudo make test    install what is missing, build, run every test'
 	@echo '  sudo make unit    only the BPF_PROG_TEST_RUN unit tests'
 	@echo '  sudo make integ   only the netns integration tests'
+	@echo '  sudo make demo    people vs scalper bots in a netns lab (DEMO_ARGS=--keep|--long|--short)'
 	@echo '  make install      binary, unit, example config and lists, dashboard'
 	@echo '                    (PREFIX=/usr/local, SYSCONFDIR=/etc, DESTDIR= honoured)'
 	@echo '  make format-check clang-format check of every C file'
@@ -134,6 +135,9 @@ unit: all
 
 integ: all
 	$(Q)BUILD=$(BUILD) tests/run.sh 'integ*'
+
+demo: check-deps all
+	$(Q)BUILD=$(BUILD) demo/run.sh $(DEMO_ARGS)
 
 format:
 	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')
