@@ -64,14 +64,14 @@ static __always_inline __u32 sg_budget_milli(const struct sg_budget *b)
 	return v > 0xffffffffULL ? 0xffffffffU : (__u32)v;
 }
 
-/* Copy the first prefixlen bits of src into dst (16 bytes, rest zero). */
+/* Copy the first prefixlen bits of src into dst (len bytes, rest zero). */
 static __always_inline void sg_mask_addr(__u8 *dst, const __u8 *src,
-					 __u32 prefixlen)
+					 __u32 prefixlen, const int len)
 {
 	int i;
 
 #pragma unroll
-	for (i = 0; i < 16; i++) {
+	for (i = 0; i < len; i++) {
 		__u32 bits = i * 8;
 
 		if (prefixlen >= bits + 8)
@@ -121,7 +121,7 @@ static __always_inline struct sg_ban *sg_ban_find(const struct sg_pkt *p,
 }
 
 struct sg_ban_request {
-	struct sg_track_key key; /* the prefix to ban */
+	struct sg_track_key key; /* the prefix to ban (at most /64) */
 	__u32 reason;		 /* budget reason */
 	__u32 observed_milli;
 	__u32 limit_milli;
@@ -159,7 +159,7 @@ static __always_inline void sg_emit_event(const struct sg_config *cfg,
 	ev->family = req->key.family;
 	ev->prefixlen = req->key.prefixlen;
 	ev->reason = req->reason;
-	__builtin_memcpy(ev->addr, req->key.addr, 16);
+	__builtin_memcpy(ev->addr, req->key.addr, SG_TRACK_ADDR_LEN);
 	bpf_ringbuf_submit(ev, 0);
 	sg_stat_add(SG_STAT_EVENTS_SENT);
 }
@@ -200,7 +200,7 @@ static __always_inline void sg_ban(const struct sg_config *cfg,
 		key = &k4;
 		map = &sg_bans_v4;
 	} else {
-		__builtin_memcpy(k6.addr, req->key.addr, 16);
+		__builtin_memcpy(k6.addr, req->key.addr, SG_TRACK_ADDR_LEN);
 		key = &k6;
 		map = &sg_bans_v6;
 	}

@@ -153,10 +153,13 @@ sg_track_get(const struct sg_config *cfg, const struct sg_pkt *p, __u32 level,
 	__u32 plen;
 
 	plen = cfg->prefix_len[p->family & 1][level & 1];
+	if (p->family == SG_FAMILY_V6 && plen > SG_TRACK_V6_PREFIX_MAX)
+		plen = SG_TRACK_V6_PREFIX_MAX; /* config refuses it anyway */
 	key->family = p->family;
 	key->prefixlen = plen;
+	key->level = level;
 	key->pad0 = 0;
-	sg_mask_addr(key->addr, p->src, plen);
+	sg_mask_addr(key->addr, p->src, plen, SG_TRACK_ADDR_LEN);
 	t = bpf_map_lookup_elem(&sg_track, key);
 	if (t)
 		return t;

@@ -120,12 +120,11 @@ static void top_sift_down(struct top_heap *h, size_t i)
 /* Level by prefix length: the config decides what /24 means. */
 static int top_level_of(const struct top_heap *h, const struct sg_track_key *k)
 {
-	const __u8 *len = h->prefix_len[k->family];
+	const __u8 *len = h->prefix_len[k->family & 1];
 
-	if (k->prefixlen == len[SG_LEVEL_SOURCE])
-		return SG_LEVEL_SOURCE;
-	if (k->prefixlen == len[SG_LEVEL_SUBNET])
-		return SG_LEVEL_SUBNET;
+	/* The key says its level; a prefix the config no longer uses is old. */
+	if (k->level < SG_LEVEL_COUNT && k->prefixlen == len[k->level])
+		return k->level;
 	return TOP_LEVEL_STALE;
 }
 
@@ -190,7 +189,7 @@ static void top_prefix(const struct top_item *it, char *buf, size_t len)
 		.prefixlen = it->key.prefixlen,
 	};
 
-	memcpy(c.addr, it->key.addr, sizeof(c.addr));
+	memcpy(c.addr, it->key.addr, sizeof(it->key.addr));
 	sg_format_cidr(&c, buf, len);
 }
 

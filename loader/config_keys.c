@@ -418,8 +418,9 @@ static int set_prefix(struct sg_conf *c, const char *key, const char *v)
 	int err;
 
 	/* Network engineers write prefixes as "/24" as often as "24". */
+	/* IPv6 sources are tracked at /64 at most: a host owns its /64. */
 	err = get_uint(c, key, v[0] == '/' ? v + 1 : v, 1,
-		       family == SG_FAMILY_V4 ? 32 : 128, &n);
+		       family == SG_FAMILY_V4 ? 32 : SG_TRACK_V6_PREFIX_MAX, &n);
 	if (err)
 		return err;
 	c->s.cfg.prefix_len[family][level] = (__u8)n;

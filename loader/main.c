@@ -96,8 +96,12 @@ int main(int argc, char **argv)
 		case 'h':
 			fputs(usage, stdout);
 			return SG_EXIT_OK;
-		case 'V':
-			return sg_cmd_version(1, argv);
+		case 'V': {
+			char *version_argv[] = { "version", NULL };
+
+			optind = 0; /* the command runs its own getopt */
+			return sg_cmd_version(1, version_argv);
+		}
 		default:
 			fputs("Try 'slotguard --help'.\n", stderr);
 			return SG_EXIT_USAGE;

@@ -100,21 +100,29 @@ int sg_state_open(struct sg_state *st, const char *dir, char *err,
 			 dir);
 		return -ENOENT;
 	}
+	/* sg_config first: its ABI version explains any other mismatch. */
 	for (i = 0; i < SG_MAP_COUNT; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, sg_map_names[i]);
-		st->fds[i] = bpf_obj_get(path);
-		if (st->fds[i] < 0) {
+		int m = i == 0 ? SG_MAP_CONFIG : i == SG_MAP_CONFIG ? 0 : i;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, sg_map_names[m]);
+		st->fds[m] = bpf_obj_get(path);
+		if (st->fds[m] < 0) {
 			int e = errno;
 
 			snprintf(err, err_len, "%s: %s", path, strerror(e));
 			sg_state_close(st);
 			return e == ENOENT ? -ENOENT : -e;
 		}
+		if (m == SG_MAP_CONFIG) {
+			int ret = sg_state_check_abi(st, err, err_len);
+
+			if (ret) {
+				sg_state_close(st);
+				return ret;
+			}
+		}
 	}
-	i = sg_state_check_abi(st, err, err_len);
-	if (i)
-		sg_state_close(st);
-	return i;
+	return 0;
 }
 
 int sg_state_lock(struct sg_state *st, int timeout_ms)

@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#define SG_ABI_VERSION 1
+#define SG_ABI_VERSION 2
 
 /* Pinned state lives here unless --pin-dir says otherwise. */
 #define SG_PIN_DIR_DEFAULT "/sys/fs/bpf/slotguard"
@@ -204,25 +204,31 @@ struct sg_ban {
 	char note[SG_NOTE_LEN]; /* manual bans: --reason text */
 };
 
-/* sg_track key: a source prefix at one level. addr is masked. */
+/*
+ * sg_track key: a source prefix at one level. Tracked IPv6 prefixes are at
+ * most /64 (a host owns its /64), so 8 address bytes suffice and a tracked
+ * source costs 128 bytes of kernel memory, not 144. addr is masked.
+ */
+#define SG_TRACK_ADDR_LEN 8
+#define SG_TRACK_V6_PREFIX_MAX 64
 struct sg_track_key {
 	__u8 family; /* enum sg_family */
 	__u8 prefixlen;
-	__u16 pad0;
-	__u8 addr[16];
+	__u8 level; /* enum sg_level */
+	__u8 pad0;
+	__u8 addr[SG_TRACK_ADDR_LEN];
 };
 
 /* sg_track value: budgets and counters of one source prefix. */
 struct sg_track {
 	__u64 tat[SG_BUDGET_KIND_COUNT]; /* GCRA theoretical arrival times */
-	__u64 packets;			 /* total, for `slotguard top` */
-	__u32 window_start_ms;		 /* violation window, sg clock in ms */
-	__u32 window_packets;		 /* packets in the window */
-	__u32 window_conns;		 /* new connections in the window */
-	__u16 violations;		 /* over-budget drops in the window */
-	__u16 pad0;
-	__u32 conns; /* total new connections */
-	__u32 drops; /* total over-budget drops (or would-drops) */
+	__u32 packets;			 /* total, for `slotguard top` */
+	__u32 conns;			 /* total new connections */
+	__u32 drops;		/* total over-budget drops (or would-drops) */
+	__u32 window_start_ms;	/* violation window, sg clock in ms */
+	__u32 window_packets;	/* packets in the window */
+	__u16 window_conns;	/* new connections in the window */
+	__u16 violations;	/* over-budget drops in the window */
 };
 
 /* sg_svc_state[service]: shared state of a service's ceiling. */
@@ -327,8 +333,8 @@ _Static_assert(sizeof(struct sg_dst_v6_key) == 24, "sg_dst_v6_key");
 _Static_assert(sizeof(struct sg_lpm_v4_key) == 8, "sg_lpm_v4_key");
 _Static_assert(sizeof(struct sg_lpm_v6_key) == 20, "sg_lpm_v6_key");
 _Static_assert(sizeof(struct sg_ban) == 56, "sg_ban");
-_Static_assert(sizeof(struct sg_track_key) == 20, "sg_track_key");
-_Static_assert(sizeof(struct sg_track) == 56, "sg_track");
+_Static_assert(sizeof(struct sg_track_key) == 12, "sg_track_key");
+_Static_assert(sizeof(struct sg_track) == 48, "sg_track");
 _Static_assert(sizeof(struct sg_counter) == 16, "sg_counter");
 _Static_assert(sizeof(struct sg_iface) == 24, "sg_iface");
 _Static_assert(sizeof(struct sg_event) == 56, "sg_event");

@@ -403,7 +403,7 @@ static const struct {
 	{ "[source]\nprefix_v4 = 33\n", 2,
 	  "prefix_v4: '33' is out of range (1 to 32)" },
 	{ "[subnet]\nprefix_v6 = 0\n", 2,
-	  "prefix_v6: '0' is out of range (1 to 128)" },
+	  "prefix_v6: '0' is out of range (1 to 64)" },
 	{ "[source]\nconn_burst = 0\n", 2,
 	  "conn_burst: '0' is out of range (1 to 10000000)" },
 	{ "[source]\nconn_rate = 1/d\nconn_burst = 10000000\n", 3,
