@@ -9,55 +9,46 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "mapread.h"
 #include "metrics.h"
 
-/* Sum of one per-CPU array entry; values are 8-byte aligned per CPU. */
-static int sg_percpu_sum(int fd, __u32 key, size_t value_size, __u64 *out,
-			 size_t n_u64)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	size_t stride = (value_size + 7) & ~7UL;
-	unsigned char *buf;
-	size_t i;
-	int cpu;
-
-	if (ncpu <= 0)
-		return -EINVAL;
-	buf = calloc(ncpu, stride);
-	if (!buf)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(fd, &key, buf)) {
-		free(buf);
-		return -errno;
-	}
-	memset(out, 0, n_u64 * sizeof(*out));
-	for (cpu = 0; cpu < ncpu; cpu++)
-		for (i = 0; i < n_u64; i++)
-			out[i] += ((__u64 *)(buf + cpu * stride))[i];
-	free(buf);
-	return 0;
-}
-
+/* Interface name as a label value: '\\', '"' and newline escaped. */
 static void sg_iface_label(const struct sg_state *st, __u32 slot, char *buf,
 			   size_t len)
 {
 	struct sg_iface iface = {};
+	size_t i, o = 0;
 
-	if (slot && !bpf_map_lookup_elem(st->fds[SG_MAP_IFACES], &slot,
-					 &iface) &&
-	    iface.name[0])
-		snprintf(buf, len, "%.*s", SG_IFNAME_LEN, iface.name);
-	else
+	if (!slot || bpf_map_lookup_elem(st->fds[SG_MAP_IFACES], &slot,
+					 &iface) ||
+	    !iface.name[0]) {
 		snprintf(buf, len, "other");
+		return;
+	}
+	for (i = 0; i < SG_IFNAME_LEN && iface.name[i] && o + 3 < len; i++) {
+		char c = iface.name[i];
+
+		if (c == '\\' || c == '"' || c == '\n')
+			buf[o++] = '\\';
+		buf[o++] = c == '\n' ? 'n' : c;
+	}
+	buf[o] = '\0';
 }
 
 static void sg_render_packets(const struct sg_state *st, FILE *f)
 {
 	static const char *const kinds[2] = { "packets", "bytes" };
-	char name[SG_IFNAME_LEN + 8];
-	__u32 slot, v, r, k;
-	__u64 c[2];
+	const __u32 words = sizeof(struct sg_counter) / sizeof(__u64);
+	char name[2 * SG_IFNAME_LEN + 8];
+	__u32 slot, v, r, k, idx;
+	__u64 *sum;
 
+	sum = calloc(SG_COUNTER_ENTRIES, sizeof(struct sg_counter));
+	if (!sum || sg_percpu_array_sum(st->fds[SG_MAP_COUNTERS],
+					SG_COUNTER_ENTRIES, words, sum)) {
+		free(sum);
+		return;
+	}
 	for (k = 0; k < 2; k++) {
 		fprintf(f,
 			"# HELP slotguard_%s_total %s seen by the XDP filter, "
@@ -68,11 +59,8 @@ static void sg_render_packets(const struct sg_state *st, FILE *f)
 			sg_iface_label(st, slot, name, sizeof(name));
 			for (v = 0; v < SG_VERDICT_COUNT; v++) {
 				for (r = 0; r < SG_REASON_COUNT; r++) {
-					if (sg_percpu_sum(st->fds[SG_MAP_COUNTERS],
-							  sg_counter_index(slot, v, r),
-							  sizeof(struct sg_counter),
-							  c, 2) ||
-					    !c[0])
+					idx = sg_counter_index(slot, v, r);
+					if (!sum[idx * words])
 						continue;
 					fprintf(f,
 						"slotguard_%s_total{interface=\"%s\","
@@ -80,19 +68,23 @@ static void sg_render_packets(const struct sg_state *st, FILE *f)
 						kinds[k], name,
 						sg_verdict_name(v),
 						sg_reason_name(r),
-						(unsigned long long)c[k]);
+						(unsigned long long)sum[idx * words + k]);
 				}
 			}
 		}
 	}
+	free(sum);
 }
 
 static __u64 sg_stat(const struct sg_state *st, __u32 idx)
 {
-	__u64 v = 0;
+	__u64 v[SG_STAT_COUNT] = {};
 
-	sg_percpu_sum(st->fds[SG_MAP_STATS], idx, sizeof(__u64), &v, 1);
-	return v;
+	/* The whole array in one read: it is a handful of words. */
+	if (idx >= SG_STAT_COUNT ||
+	    sg_percpu_array_sum(st->fds[SG_MAP_STATS], SG_STAT_COUNT, 1, v))
+		return 0;
+	return v[idx];
 }
 
 static void sg_render_stats(const struct sg_state *st, FILE *f)
@@ -137,30 +129,21 @@ static __u32 sg_map_capacity(int fd)
 	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.max_entries;
 }
 
-/* Entries in the tracking LRU, read in batches of keys. */
+static void sg_count_one(const struct sg_track_key *key,
+			 const struct sg_track *track, void *arg)
+{
+	(void)key;
+	(void)track;
+	(void)arg;
+}
+
+/* Entries in the tracking LRU (a walk: the kernel keeps no count). */
 static __u64 sg_count_tracked(int fd)
 {
-	const __u32 chunk = 8192;
-	struct sg_track_key *keys = calloc(chunk, sizeof(*keys));
-	struct sg_track *vals = calloc(chunk, sizeof(*vals));
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	__u64 total = 0, batch = 0;
-	void *in = NULL;
-	__u32 count;
-	int ret;
+	__u64 count = 0;
 
-	while (keys && vals) {
-		count = chunk;
-		ret = bpf_map_lookup_batch(fd, in, &batch, keys, vals, &count,
-					   &opts);
-		total += count;
-		if (ret)
-			break; /* -ENOENT: done */
-		in = &batch;
-	}
-	free(keys);
-	free(vals);
-	return total;
+	sg_track_walk(fd, sg_count_one, NULL, &count);
+	return count;
 }
 
 static void sg_render_levels(const struct sg_state *st, FILE *f)
@@ -204,6 +187,7 @@ static void sg_render_levels(const struct sg_state *st, FILE *f)
 
 static void sg_render_info(const struct sg_state *st, FILE *f)
 {
+	char name[2 * SG_IFNAME_LEN + 8];
 	struct sg_config cfg = {};
 	struct sg_iface iface;
 	__u32 slot;
@@ -223,9 +207,9 @@ static void sg_render_info(const struct sg_state *st, FILE *f)
 		if (bpf_map_lookup_elem(st->fds[SG_MAP_IFACES], &slot, &iface) ||
 		    !iface.name[0])
 			continue;
-		fprintf(f, "slotguard_interface_attached{interface=\"%.*s\"} %d\n",
-			SG_IFNAME_LEN, iface.name,
-			!bpf_xdp_query(iface.ifindex, 0, &q) && q.prog_id);
+		sg_iface_label(st, slot, name, sizeof(name));
+		fprintf(f, "slotguard_interface_attached{interface=\"%s\"} %d\n",
+			name, !bpf_xdp_query(iface.ifindex, 0, &q) && q.prog_id);
 	}
 	fprintf(f, "# HELP slotguard_build_info Version of the running "
 		   "slotguard.\n# TYPE slotguard_build_info gauge\n"
