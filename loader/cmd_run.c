@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <linux/capability.h>
 #include "cli.h"
 #include "daemon.h"
@@ -79,6 +81,32 @@ static void apply_overrides(struct sg_daemon *d, struct sg_settings *s,
 		s->cfg.mode = d->mode_override;
 }
 
+/*
+ * Whoever can write the config or a list file decides what is dropped and
+ * what is never dropped: say so when that is more than the owner.
+ */
+static void warn_writable(struct sg_daemon *d, const struct sg_settings *s)
+{
+	const char *files[3] = { d->config_path, s->allow_file, s->deny_file };
+	struct stat sb;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (!files[i] || !files[i][0] || stat(files[i], &sb))
+			continue;
+		if (sb.st_mode & 0022)
+			sg_log(d, "warning",
+			       "%s is writable by %s (mode %04o): whoever can "
+			       "write it controls what slotguard drops; chmod "
+			       "go-w it",
+			       files[i], sb.st_mode & 0002 ? "everyone" : "its group",
+			       sb.st_mode & 07777);
+		else if (sb.st_uid != 0 && sb.st_uid != geteuid())
+			sg_log(d, "warning", "%s is owned by uid %u, not root",
+			       files[i], sb.st_uid);
+	}
+}
+
 static int load_settings(const char *path, struct sg_settings *s)
 {
 	char err[SG_ERR_LEN];
@@ -110,6 +138,7 @@ static void reload(struct sg_daemon *d, char ifaces[][SG_IFNAME_LEN],
 		return;
 	}
 	apply_overrides(d, s, ifaces, n_ifaces);
+	warn_writable(d, s);
 	snprintf(s->pin_dir, sizeof(s->pin_dir), "%s", d->settings.pin_dir);
 	if (sg_daemon_apply(d, s, err, sizeof(err))) {
 		sg_log(d, "error", "reload: %s; keeping the running settings",
@@ -291,6 +320,7 @@ int sg_cmd_run(int argc, char **argv)
 		goto out;
 	}
 	install_signals();
+	warn_writable(d, &d->settings);
 	if (start(d)) {
 		sg_daemon_shutdown(d, true);
 		rc = SG_EXIT_FAIL;
