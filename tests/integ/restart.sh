@@ -169,7 +169,7 @@ if bpftool map create "$LAB_PIN/sg_config" type array key 4 value 8 entries 1 \
 		run -c "$LAB_TMP/sg.conf" >"$LAB_TMP/abi.out" 2>&1
 	rc=$?
 	if [ "$rc" != 0 ] && [ "$rc" != 124 ] && lab_xdp_detached_all &&
-		grep -q sg_config "$LAB_TMP/abi.out" &&
+		grep -q "$LAB_PIN" "$LAB_TMP/abi.out" &&
 		grep -Eqi 'ABI|version|does not match' "$LAB_TMP/abi.out"; then
 		pass restart-refuses-other-abi
 	else
