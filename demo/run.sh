@@ -79,6 +79,7 @@ long) ROUND_MS=60000 ARRIVE=-3000..30000 ;;
 *) ROUND_MS=20000 ARRIVE=-3000..8000 ;;
 esac
 PERSONS=$((PEOPLE_V4 + PEOPLE_V6))
+declare -a OPEN_MS=()	# when each round's slots opened (epoch ms)
 CLASSES=(people fastbot farm bot6)
 BOTS=(fastbot farm bot6)
 ROUNDS=(none monitor enforce)
@@ -247,6 +248,7 @@ run_round() {
 	fi
 	open=$(($(now_ms) + PRE_MS))
 	stop=$((open + ROUND_MS))
+	OPEN_MS[n]=$open
 	slots_start "$n" "$open" || { echo "demo: the slot counter did not start" >&2; return 1; }
 	CLIENT_PIDS=()
 	for c in "${CLASSES[@]}"; do
@@ -372,6 +374,9 @@ print_slotguard() {
 	echo
 	echo "Bans at the end of the enforcing round (slotguard ban list)"
 	sed 's/^/  /' "$DEMO_TMP/r3-bans.txt"
+	echo
+	echo "Ban events in slotguard run's log (the slots opened at $(date -u -d "@$((OPEN_MS[3] / 1000))" +%T).$(printf %03d $((OPEN_MS[3] % 1000)))Z)"
+	grep ' slotguard ban: ' "$DEMO_TMP/daemon-3.log" | sed 's/^[0-9-]*T/  /'
 }
 
 # verdict : the enforcing round protected people; sets WHY either way.
@@ -462,7 +467,8 @@ main() {
 	for n in 1 2 3; do
 		run_round "$n" "${ROUNDS[n - 1]}" || { echo "demo: round $n failed" >&2; exit 1; }
 	done
-	print_table
+	# Columns are padded to line up; no blanks at the ends of lines.
+	print_table | sed 's/ *$//'
 	print_slotguard
 	verdict
 	[ -n "$RESULT" ] && write_result
