@@ -35,11 +35,11 @@ static const char usage[] =
 	"                --sources N [--per-source K] [--dport P] [--pps R]\n"
 	"\n"
 	"Sends N * K TCP SYN frames out of IFACE: from --src, then from each\n"
-	"next address (IPv4, or the low 64 bits of IPv6), N sources in all,\n"
-	"each K times in a row (default 1) from a new source port. Checksums\n"
-	"are valid. --pps paces the frames (default: as fast as the socket\n"
-	"takes them). Prints one JSON object: frames sent, sources, seconds,\n"
-	"send errors. Exit 0 on a completed run, 1 on a runtime failure, 2 on\n"
+	"next address (IPv4) or /64 (IPv6), N sources in all, each K times\n"
+	"in a row (default 1) from a new source port. Checksums are valid.\n"
+	"--pps paces the frames (default: as fast as the socket takes them).\n"
+	"Prints one JSON object: frames sent, sources, seconds, retries of a\n"
+	"full device. Exit 0 on a completed run, 1 on a runtime failure, 2 on\n"
 	"bad usage.\n"
 	"\n"
 	"Example (in the client namespace of a lab):\n"
@@ -116,12 +116,15 @@ static void spoof_frame(struct sg_frame *f, unsigned int family,
 	__u32 sum;
 
 	memcpy(src, base, alen);
-	/* Add i to the address, big-endian, over its last 4 or 8 bytes. */
+	/*
+	 * Add i, big-endian, to the whole IPv4 address or to the /64 prefix
+	 * of an IPv6 one: slotguard tracks IPv6 sources by their /64.
+	 */
 	for (k = 0; k < (family == SG_FAMILY_V4 ? 4 : 8); k++) {
-		unsigned int v =
-			src[alen - 1 - k] + ((i >> (8 * k)) & 0xff) + carry;
+		unsigned int at = (family == SG_FAMILY_V4 ? 3 : 7) - k;
+		unsigned int v = src[at] + ((i >> (8 * k)) & 0xff) + carry;
 
-		src[alen - 1 - k] = (__u8)v;
+		src[at] = (__u8)v;
 		carry = v >> 8;
 	}
 	tcp[0] = (__u8)(sport >> 8);
