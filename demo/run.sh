@@ -219,7 +219,7 @@ slots_start() {
 
 # client ROUND CLASS OPEN STOP : start one client class in the background.
 client() {
-	local r=$1 c=$2 open=$3 stop=$4 out=$DEMO_TMP/r$1-$2.json
+	local c=$2 open=$3 stop=$4 out=$DEMO_TMP/r$1-$2.json
 	local common=(--to "10.66.0.10,fd00:66::10" --open-at "$open" --stop-at "$stop")
 	case $c in
 	people)
@@ -331,6 +331,14 @@ print_table() {
 		cell "$(printf '%6s %6s %5s%%' "" $((SLOTS - sum)) "$(pct $((SLOTS - sum)) "$SLOTS")")"
 	done
 	echo
+	# The clients' count against the slot counter's own.
+	for n in 1 2 3; do
+		sum=0
+		for c in "${CLASSES[@]}"; do sum=$((sum + $(val "$n" "$c" booked))); done
+		booked=$(jq -r '.booked // "?"' "$DEMO_TMP/r$n-slots.json" 2>/dev/null)
+		[ "$booked" = "$sum" ] ||
+			echo "(round $n: the slot counter handed out ${booked:-?} slots, the clients saw $sum)" >&2
+	done
 	printf '%-30s' "people who got a slot"
 	for n in 1 2 3; do cell "$(val "$n" people persons_booked) of $PERSONS"; done
 	echo
