@@ -71,6 +71,7 @@ help:
 	@echo '  sudo make test    install what is missing, build, run every test'
 	@echo '  sudo make unit    only the BPF_PROG_TEST_RUN unit tests'
 	@echo '  sudo make integ   only the netns integration tests'
+	@echo '  sudo make bench   benchmarks of issue 7 (~12 min) into docs/BENCHMARKS.md'
 	@echo '  sudo make demo    people vs scalper bots in a netns lab (DEMO_ARGS=--keep|--long|--short)'
 	@echo '  make install      binary, unit, example config and lists, dashboard'
 	@echo '                    (PREFIX=/usr/local, SYSCONFDIR=/etc, DESTDIR= honoured)'
@@ -135,6 +136,9 @@ unit: all
 
 integ: all
 	$(Q)BUILD=$(BUILD) tests/run.sh 'integ*'
+
+bench: check-deps all
+	$(Q)BUILD=$(BUILD) bench/run.sh $(BENCH_ARGS)
 
 demo: check-deps all
 	$(Q)BUILD=$(BUILD) demo/run.sh $(DEMO_ARGS)

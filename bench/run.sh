@@ -1,0 +1,531 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+# `make bench`: issue 7's benchmarks. Part 1 is program cost under
+# BPF_PROG_TEST_RUN (build/tools/sg_progbench); part 2 floods a veth from a
+# sender namespace with build/tools/sg_blast and measures what the
+# receiving CPU does with slotguard, bare and parse-only XDP drops, an
+# nftables netdev-ingress limiter and an iptables hashlimit limiter; part 3
+# times the control plane. Raw numbers go to a results directory, the
+# report (bench/report.py) to docs/BENCHMARKS.md. A benchmark, never a test.
+#
+# Usage: bench/run.sh [--runs N] [--seconds S] [--parts 1,2,3]
+#                     [--workloads GLOB] [--rows LIST] [--out FILE]
+#                     [--results DIR] [--quick]
+#   --quick   one 0.5 s run per cell, no warm-up, one workload, small
+#             part 3 (what tests/integ/bench_smoke.sh runs); --out - prints
+#             the report on stdout instead of writing a file
+# Environment: BENCH_TX_CPU (0), BENCH_RX_CPU (1), BENCH_RT (1: the
+# receiving NAPI thread runs SCHED_FIFO so that other load on its CPU does
+# not decide the numbers), IPTABLES (iptables: the nf_tables backend that
+# Debian installs as `iptables`; iptables-legacy for x_tables).
+#
+# Only lab namespaces are touched: a sender and a gateway joined by one
+# veth pair, 10.201.0.0/24 on the link, sources in 10.64.0.0/10 and
+# 10.120.0.7 (allowlisted), destination 10.202.0.10 (blackholed in the
+# gateway). Everything is removed on exit, also on failure.
+
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+SG=$BUILD/slotguard
+BLAST=$BUILD/tools/sg_blast
+PROGBENCH=$BUILD/tools/sg_progbench
+TX_CPU=${BENCH_TX_CPU:-0}
+RX_CPU=${BENCH_RX_CPU:-1}
+RT=${BENCH_RT:-1}
+IPT=${IPTABLES:-iptables}
+
+RUNS=5 SECONDS_PER_RUN=3 WARMUP=1 PARTS=1,2,3 OUT=$ROOT/docs/BENCHMARKS.md
+WORKLOADS='*' ROWS='slotguard xdp_drop parse_drop nft iptables' QUICK=0
+RESULTS=
+BENCH_COMMAND=${BENCH_COMMAND:-bench/run.sh${*:+ $*}}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--runs) RUNS=$2; shift ;;
+	--seconds) SECONDS_PER_RUN=$2; shift ;;
+	--parts) PARTS=$2; shift ;;
+	--workloads) WORKLOADS=$2; shift ;;
+	--rows) ROWS=${2//,/ }; shift ;;
+	--out) OUT=$2; shift ;;
+	--results) RESULTS=$2; shift ;;
+	--quick) QUICK=1 RUNS=1 SECONDS_PER_RUN=0.5 WARMUP=0 WORKLOADS='tcp-1' ;;
+	-h | --help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) echo "bench: unknown option '$1' (see --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+ID=$$
+GW=sgb-gw-$ID
+TX=sgb-tx-$ID
+GIF=sgb${ID}g
+TIF=sgb${ID}t
+PIN=/sys/fs/bpf/sgbench-$ID
+PIN_BASE=/sys/fs/bpf/sgbench-base-$ID
+DST=10.202.0.10
+ALLOW_SRC=10.120.0.7
+ALLOW_EVERY=64
+TMP=
+LAB_UP=0
+DAEMON_PID=
+
+say() { echo "bench: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+# ---- lab -------------------------------------------------------------------
+
+in_gw() { nsenter --net="/run/netns/$GW" "$@"; }
+in_tx() { nsenter --net="/run/netns/$TX" "$@"; }
+
+cleanup() {
+	[ "$LAB_UP" = 1 ] || return 0
+	LAB_UP=0
+	daemon_stop
+	# Deleting the gateway namespace also drops its nft table, iptables
+	# rules and the XDP program on its veth; the pins are ours to remove.
+	ip netns del "$GW" 2>/dev/null
+	ip netns del "$TX" 2>/dev/null
+	ip link del "$GIF" 2>/dev/null
+	rm -rf "$PIN" "$PIN_BASE"
+	[ -n "$TMP" ] && rm -rf "$TMP"
+	return 0
+}
+
+lab_up() {
+	TMP=$(mktemp -d "/tmp/sgbench-$ID.XXXXXX") || die "mktemp failed"
+	LAB_UP=1
+	trap cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	ip netns add "$GW" && ip netns add "$TX" &&
+		ip link add "$GIF" type veth peer name "$TIF" &&
+		ip link set "$GIF" netns "$GW" && ip link set "$TIF" netns "$TX" &&
+		ip -n "$GW" link set lo up && ip -n "$TX" link set lo up &&
+		ip -n "$GW" addr add 10.201.0.1/24 dev "$GIF" &&
+		ip -n "$TX" addr add 10.201.0.2/24 dev "$TIF" &&
+		ip -n "$GW" link set "$GIF" up && ip -n "$TX" link set "$TIF" up ||
+		die "cannot build the lab"
+	# The gateway forwards to the service, which is a blackhole here:
+	# whatever passes the filter costs the same IPv4 input and route
+	# lookup in every row, and nothing answers the spoofed sources.
+	ip -n "$GW" route add blackhole 10.202.0.0/16 &&
+		in_gw sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
+			net.ipv4.conf.default.rp_filter=0 "net.ipv4.conf.$GIF.rp_filter=0" ||
+		die "cannot configure the gateway"
+	# A veth receives redirected frames only while its NAPI runs: with
+	# an XDP program or with GRO on. GRO keeps it on in every row.
+	in_gw "$BLAST" --enable-gro "$GIF" || die "cannot turn GRO on"
+	# Threaded NAPI: receive processing runs in a kthread we can pin to
+	# RX_CPU. Without it, veth NAPI runs as a softirq on the CPU that
+	# sent, which is the generator's.
+	ip netns exec "$GW" sh -c "echo 1 > /sys/class/net/$GIF/threaded" ||
+		die "cannot make $GIF's NAPI threaded"
+	GW_MAC=$(ip -n "$GW" -j link show "$GIF" | jq -r '.[0].address')
+	rx_thread_pin || die "no NAPI thread for $GIF"
+}
+
+# The NAPI kthread is "napi/IFNAME-ID", its comm cut at 15 characters.
+rx_thread_pid() {
+	local prefix
+	prefix=$(printf '%.15s' "napi/$GIF")
+	pgrep "^${prefix}" | head -n 1
+}
+
+rx_thread_pin() {
+	RX_PID=$(rx_thread_pid)
+	[ -n "$RX_PID" ] || return 1
+	taskset -pc "$RX_CPU" "$RX_PID" >/dev/null || return 1
+	if [ "$RT" = 1 ]; then chrt -f -p 50 "$RX_PID" || return 1; fi
+	return 0
+}
+
+# ---- rows: the filters compared -------------------------------------------
+
+# One policy for every row, at the limits below: the allowlisted source
+# passes; per source (/32) 10 packets/s, burst 20; per /24 200 packets/s,
+# burst 400; new TCP connections to the service 10000/s, burst 10000.
+SRC_RATE=10 SRC_BURST=20 NET_RATE=200 NET_BURST=400 CEIL_RATE=10000 CEIL_BURST=10000
+TRACKED=1048576
+
+write_conf() { # FILE MODE MAX_TRACKED [ALLOWLIST]
+	cat >"$1" <<EOF
+[slotguard]
+interfaces = $GIF
+xdp_mode = native
+mode = $2
+metrics_listen = off
+pin_dir = $PIN
+max_tracked_sources = $3
+keep_attached = no
+${4:+allowlist = $4}
+
+[service booking-tcp]
+protocol = tcp
+port = 443
+ceiling = $CEIL_RATE/s
+ceiling_burst = $CEIL_BURST
+
+[service booking-udp]
+protocol = udp
+port = 443
+quic = no
+
+[source]
+conn_rate = off
+conn_quota = off
+packet_rate = $SRC_RATE/s
+packet_burst = $SRC_BURST
+
+[subnet]
+conn_rate = off
+conn_quota = off
+packet_rate = $NET_RATE/s
+packet_burst = $NET_BURST
+EOF
+}
+
+sg() { in_gw "$SG" --pin-dir "$PIN" "$@"; }
+
+daemon_start() { # CONF
+	local i
+	# nsenter and taskset exec, so $! is the daemon's own pid.
+	nsenter --net="/run/netns/$GW" taskset -c "$TX_CPU" "$SG" --pin-dir "$PIN" \
+		run -c "$1" >"$TMP/daemon.log" 2>&1 &
+	DAEMON_PID=$!
+	for ((i = 0; i < 150; i++)); do
+		kill -0 "$DAEMON_PID" 2>/dev/null || break
+		# Attached, and every pin in place (stats reads sg_config).
+		if sg status --json 2>/dev/null |
+			jq -e '.interfaces[0].prog_is_ours == true' >/dev/null 2>&1 &&
+			sg stats --json >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	say "slotguard run did not come up; its log:"
+	sed 's/^/    /' "$TMP/daemon.log" >&2
+	return 1
+}
+
+daemon_stop() {
+	local i
+	[ -n "$DAEMON_PID" ] || return 0
+	kill -TERM "$DAEMON_PID" 2>/dev/null
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$DAEMON_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$DAEMON_PID" 2>/dev/null
+	wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_PID=
+}
+
+nft_rules() {
+	cat <<EOF
+table netdev sgbench {
+	counter allowed {}
+	counter dropped {}
+	set src { type ipv4_addr; size $TRACKED; flags dynamic,timeout; timeout 10s; }
+	set net { type ipv4_addr; size 65536; flags dynamic,timeout; timeout 10s; }
+	chain ingress {
+		type filter hook ingress device "$GIF" priority -500; policy accept;
+		meta protocol ip ip protocol { tcp, udp } th dport 443 jump guard
+	}
+	chain guard {
+		ip saddr $ALLOW_SRC counter name "allowed" accept
+		update @src { ip saddr limit rate over $SRC_RATE/second burst $SRC_BURST packets } counter name "dropped" drop
+		update @net { ip saddr and 255.255.255.0 limit rate over $NET_RATE/second burst $NET_BURST packets } counter name "dropped" drop
+		tcp flags & (syn | ack) == syn limit rate over $CEIL_RATE/second burst $CEIL_BURST packets counter name "dropped" drop
+	}
+}
+EOF
+}
+
+# raw PREROUTING: the first iptables hook an IPv4 packet meets, before
+# conntrack and routing; hashlimit's tables have nftables' sizes.
+ipt_rules() {
+	local p
+	in_gw "$IPT" -t raw -N sgbench &&
+		for p in tcp udp; do
+			in_gw "$IPT" -t raw -A PREROUTING -p "$p" --dport 443 -j sgbench || return 1
+		done &&
+		in_gw "$IPT" -t raw -A sgbench -s "$ALLOW_SRC" -j ACCEPT &&
+		in_gw "$IPT" -t raw -A sgbench -m hashlimit --hashlimit-name sgsrc \
+			--hashlimit-mode srcip --hashlimit-above "$SRC_RATE/sec" \
+			--hashlimit-burst "$SRC_BURST" --hashlimit-htable-size 262144 \
+			--hashlimit-htable-max "$TRACKED" --hashlimit-htable-expire 10000 -j DROP &&
+		in_gw "$IPT" -t raw -A sgbench -m hashlimit --hashlimit-name sgnet \
+			--hashlimit-mode srcip --hashlimit-srcmask 24 \
+			--hashlimit-above "$NET_RATE/sec" --hashlimit-burst "$NET_BURST" \
+			--hashlimit-htable-size 65536 --hashlimit-htable-max 65536 \
+			--hashlimit-htable-expire 10000 -j DROP &&
+		in_gw "$IPT" -t raw -A sgbench -p tcp --syn -m hashlimit \
+			--hashlimit-name sgceil --hashlimit-above "$CEIL_RATE/sec" \
+			--hashlimit-burst "$CEIL_BURST" -j DROP
+}
+
+row_up() { # ROW
+	case $1 in
+	slotguard)
+		echo "$ALLOW_SRC" >"$TMP/allow.txt"
+		write_conf "$TMP/bench.conf" enforce "$TRACKED" "$TMP/allow.txt"
+		daemon_start "$TMP/bench.conf" ;;
+	xdp_drop | parse_drop)
+		if [ ! -e "$PIN_BASE" ]; then
+			bpftool prog loadall "$BUILD/baseline.bpf.o" "$PIN_BASE" type xdp ||
+				return 1
+		fi
+		in_gw bpftool net attach xdpdrv pinned \
+			"$PIN_BASE/baseline_${1#xdp_}" dev "$GIF" ;;
+	nft) nft_rules | in_gw nft -f - ;;
+	iptables) ipt_rules ;;
+	*) say "unknown row '$1'"; return 1 ;;
+	esac
+}
+
+row_down() { # ROW
+	case $1 in
+	slotguard) daemon_stop ;;
+	xdp_drop | parse_drop) in_gw bpftool net detach xdpdrv dev "$GIF" ;;
+	nft) in_gw nft delete table netdev sgbench ;;
+	iptables)
+		in_gw "$IPT" -t raw -F PREROUTING && in_gw "$IPT" -t raw -F sgbench &&
+			in_gw "$IPT" -t raw -X sgbench ;;
+	esac
+}
+
+# "DROPPED ALLOWED": what the row's own counters say it dropped and how
+# many allowlisted packets it let through (0 0 where it counts nothing).
+row_counters() {
+	case $1 in
+	slotguard)
+		sg stats --json | jq -r '[.totals.drop.packets,
+			([.interfaces[].counters[] | select(.verdict == "pass" and
+			  .reason == "allowlist") | .packets] | add // 0)] | join(" ")' ;;
+	nft)
+		echo "$(in_gw nft -j list counter netdev sgbench dropped |
+			jq '[.nftables[].counter.packets // empty] | add')" \
+			"$(in_gw nft -j list counter netdev sgbench allowed |
+				jq '[.nftables[].counter.packets // empty] | add')" ;;
+	iptables)
+		in_gw "$IPT" -t raw -L sgbench -v -x -n |
+			awk '$3 == "DROP" { d += $1 } $3 == "ACCEPT" { a += $1 }
+			     END { printf "%d %d\n", d, a }' ;;
+	*) echo "0 0" ;;
+	esac
+}
+
+# ---- one measured run ------------------------------------------------------
+
+# "RX_PACKETS RX_DROPPED THREAD_NS IP_IN CPU_IDLE CPU_ALL DROPPED ALLOWED"
+# (CPU_* in USER_HZ ticks of the receiving CPU: idle+iowait, and all)
+snapshot() { # ROW
+	local rx ip_in cpu
+	rx=$(ip -n "$GW" -s -j link show "$GIF" |
+		jq -r '.[0].stats64.rx | "\(.packets) \(.dropped)"')
+	ip_in=$(in_gw awk '/^Ip:/ { n++ } /^Ip:/ && n == 2 { print $4 }' /proc/net/snmp)
+	cpu=$(awk -v c="cpu$RX_CPU" '$1 == c { t = 0; for (i = 2; i <= NF; i++) t += $i;
+		print $5 + $6, t }' /proc/stat)
+	echo "$rx $(awk '{ print $1 }' "/proc/$RX_PID/schedstat") $ip_in $cpu $(row_counters "$1")"
+}
+
+# blast WORKLOAD SECONDS [sg_blast options] : the workload's traffic; JSON.
+blast() {
+	local w=$1 secs=$2 proto sources src
+	shift 2
+	proto=${w%%-*}
+	case $w in
+	tcp-1) sources=1 src=10.64.0.1 ;;
+	udp-1) sources=1 src=10.65.0.1 ;;
+	tcp-64k) sources=65536 src=10.66.0.0 ;;
+	udp-64k) sources=65536 src=10.67.0.0 ;;
+	tcp-1m) sources=1048576 src=10.80.0.0 ;;
+	udp-1m) sources=1048576 src=10.96.0.0 ;;
+	esac
+	# Spoofed floods carry an allowlisted source, every 64th frame.
+	case $w in *-1m) set -- "$@" --allow "$ALLOW_SRC" --allow-every "$ALLOW_EVERY" ;; esac
+	in_tx "$BLAST" --dev "$TIF" --dst-mac "$GW_MAC" --dst "$DST" --proto "$proto" \
+		--src "$src" --sources "$sources" --seconds "$secs" --batch 256 \
+		--cpu "$TX_CPU" --json "$@"
+}
+
+measure() { # WORKLOAD ROW RUN
+	local a b out
+	a=$(snapshot "$2")
+	out=$(blast "$1" "$SECONDS_PER_RUN") || return 1
+	sleep 0.05 # the veth ring (256 frames) drains in microseconds
+	b=$(snapshot "$2")
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" \
+		"$(jq -r '.sent' <<<"$out")" "$(jq -r '.seconds' <<<"$out")" "$a" "$b" \
+		>>"$RESULTS/part2.tsv"
+}
+
+part2() {
+	local w r run
+	local all='tcp-1 udp-1 tcp-64k udp-64k tcp-1m udp-1m'
+	printf 'workload\trow\trun\tsent\tseconds\tbefore\tafter\n' >"$RESULTS/part2.tsv"
+	for w in $all; do
+		# shellcheck disable=SC2053
+		[[ $w == $WORKLOADS ]] || continue
+		for r in $ROWS; do
+			say "part 2: $w, $r"
+			row_up "$r" || die "setting up $r failed"
+			rx_thread_pin || die "lost the NAPI thread of $GIF"
+			# Steady state first: bans made, sets and tables filled.
+			if [ "$WARMUP" != 0 ]; then blast "$w" "$WARMUP" >/dev/null || die "sg_blast failed"; fi
+			for ((run = 1; run <= RUNS; run++)); do
+				measure "$w" "$r" "$run" || die "sg_blast failed ($w, $r)"
+			done
+			row_down "$r" || die "removing $r failed"
+		done
+	done
+}
+
+# ---- part 3: control plane -------------------------------------------------
+
+# ms CMD... : wall-clock milliseconds of one run of CMD (output discarded).
+ms() {
+	local t0 t1
+	t0=${EPOCHREALTIME/[.,]/}
+	"$@" >/dev/null 2>&1 || { echo "-1"; return 1; }
+	t1=${EPOCHREALTIME/[.,]/}
+	echo $(((t1 - t0) / 1000))
+}
+
+# timed NAME REPEAT CMD... : REPEAT timings of CMD into part3.tsv.
+timed() {
+	local name=$1 n=$2 i
+	shift 2
+	for ((i = 0; i < n; i++)); do
+		printf 'time\t%s\t%s\n' "$name" "$(ms "$@")" >>"$RESULTS/part3.tsv"
+	done
+}
+
+map_info() { # NAME : "BYTES_MEMLOCK MAX_ENTRIES" of a pinned map
+	bpftool -j map show pinned "$PIN/$1" | jq -r '"\(.bytes_memlock) \(.max_entries)"'
+}
+
+gen_cidrs() { # FILE N : N distinct CIDRs, 60% IPv4 /24 and /32, 40% IPv6 /48
+	awk -v n="$2" 'BEGIN {
+		print "# bench: generated allowlist"
+		v4 = int(n * 0.6)
+		for (i = 0; i < v4; i++) {
+			if (i % 2) printf "10.%d.%d.0/24\n", int(i / 256) % 256, i % 256
+			else printf "172.%d.%d.%d/32\n", 16 + int(i / 65536), int(i / 256) % 256, i % 256
+		}
+		for (i = 0; i < n - v4; i++)
+			printf "fd00:%x:%x::/48\n", int(i / 65536) + 1, i % 65536
+	}' >"$1"
+}
+
+part3() {
+	local fill_secs=4 n_cidrs=100000 reps=3 tracked total m
+	[ "$QUICK" = 1 ] && fill_secs=0.5 n_cidrs=1000 reps=1
+	printf 'kind\tname\tvalue\n' >"$RESULTS/part3.tsv"
+	say "part 3: memory at the default size"
+	write_conf "$TMP/default.conf" monitor 262144
+	sed -i '/^max_tracked_sources/d' "$TMP/default.conf"
+	daemon_start "$TMP/default.conf" || die "slotguard run failed"
+	read -r m total < <(map_info sg_track)
+	printf 'mem\tdefault_track_memlock\t%s\nmem\tdefault_track_entries\t%s\n' "$m" "$total" >>"$RESULTS/part3.tsv"
+	total=0
+	for m in "$PIN"/sg_*; do
+		[ -e "$m" ] || continue
+		m=$(bpftool -j map show pinned "$m" 2>/dev/null | jq -r '.bytes_memlock // 0') || continue
+		total=$((total + m))
+	done
+	printf 'mem\tdefault_all_maps_memlock\t%s\n' "$total" >>"$RESULTS/part3.tsv"
+	daemon_stop
+
+	say "part 3: filling sg_track ($TRACKED entries) with a spoofed flood"
+	write_conf "$TMP/fill.conf" monitor "$TRACKED"
+	daemon_start "$TMP/fill.conf" || die "slotguard run failed"
+	rx_thread_pin || die "lost the NAPI thread"
+	read -r m total < <(map_info sg_track)
+	printf 'mem\tbig_track_memlock\t%s\nmem\tbig_track_entries\t%s\n' "$m" "$total" >>"$RESULTS/part3.tsv"
+	blast tcp-1m "$fill_secs" >/dev/null || die "sg_blast failed"
+	tracked=$(sg status --json | jq '.maps.tracked_sources.entries')
+	printf 'fill\ttracked_entries\t%s\n' "$tracked" >>"$RESULTS/part3.tsv"
+	timed stats "$reps" sg stats
+	timed stats_json "$reps" sg stats --json
+	timed top "$reps" sg top
+	timed top_json "$reps" sg top --json
+	timed status "$reps" sg status
+
+	say "part 3: allow replace of $n_cidrs CIDRs"
+	gen_cidrs "$TMP/cidrs.txt" "$n_cidrs"
+	printf 'fill\tcidrs\t%s\n' "$(grep -vc '^#' "$TMP/cidrs.txt")" >>"$RESULTS/part3.tsv"
+	timed allow_replace "$reps" sg allow replace "$TMP/cidrs.txt"
+	printf 'fill\tallow_entries_after\t%s\n' \
+		"$(sg status --json | jq '.maps.lists.allow.ipv4 + .maps.lists.allow.ipv6')" >>"$RESULTS/part3.tsv"
+	timed allow_flush 1 sg allow flush
+	daemon_stop
+}
+
+# ---- machine and part 1 ----------------------------------------------------
+
+machine() {
+	{
+		printf 'cpu\t%s\n' "$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)"
+		printf 'cores\t%s\n' "$(nproc)"
+		printf 'kernel\t%s\n' "$(uname -r)"
+		printf 'hypervisor\t%s\n' "$(lscpu | sed -n 's/^Hypervisor vendor: *//p')"
+		printf 'memory\t%s\n' "$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+		printf 'os\t%s\n' "$(. /etc/os-release 2>/dev/null; echo "${PRETTY_NAME:-?}")"
+		printf 'nft\t%s\n' "$(nft -v 2>/dev/null)"
+		printf 'iptables\t%s\n' "$($IPT -V 2>/dev/null)"
+		printf 'slotguard\t%s\n' "$("$SG" version 2>/dev/null | head -n 1)"
+		printf 'git\t%s\n' "$(git -C "$ROOT" describe --always --dirty 2>/dev/null)"
+		printf 'date\t%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
+		printf 'command\t%s\n' "$BENCH_COMMAND"
+		printf 'runs\t%s\nseconds\t%s\nwarmup\t%s\n' "$RUNS" "$SECONDS_PER_RUN" "$WARMUP"
+		printf 'tx_cpu\t%s\nrx_cpu\t%s\nrt\t%s\n' "$TX_CPU" "$RX_CPU" "$RT"
+		printf 'lab_id\t%s\n' "$ID"
+		printf 'limits\t%s\n' "$SRC_RATE $SRC_BURST $NET_RATE $NET_BURST $CEIL_RATE $CEIL_BURST $TRACKED"
+	} >"$RESULTS/machine.tsv"
+}
+
+load() { # WHEN
+	printf 'load_%s\t%s\n' "$1" "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$RESULTS/machine.tsv"
+}
+
+part1() {
+	say "part 1: program cost (sg_progbench)"
+	if [ "$QUICK" = 1 ]; then
+		"$PROGBENCH" -r 10000 -n 1 >"$RESULTS/part1.txt"
+	else
+		"$PROGBENCH" >"$RESULTS/part1.txt"
+	fi
+}
+
+# ---- main ------------------------------------------------------------------
+
+[ "$(id -u)" = 0 ] || die "needs root (namespaces, XDP, nft)"
+for c in ip nsenter jq bpftool nft "$IPT" taskset chrt python3; do
+	command -v "$c" >/dev/null || die "needs $c"
+done
+for f in "$SG" "$BLAST" "$PROGBENCH" "$BUILD/baseline.bpf.o"; do
+	[ -e "$f" ] || die "no $f (run make)"
+done
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf || die "no bpffs"
+[ -n "$RESULTS" ] || RESULTS=$(mktemp -d /tmp/sgbench-results.XXXXXX)
+mkdir -p "$RESULTS"
+
+machine
+load start
+[[ ,$PARTS, == *,1,* ]] && { part1 || die "sg_progbench failed"; }
+if [[ ,$PARTS, == *,2,* || ,$PARTS, == *,3,* ]]; then
+	lab_up
+	[[ ,$PARTS, == *,2,* ]] && part2
+	[[ ,$PARTS, == *,3,* ]] && part3
+fi
+load end
+say "raw results in $RESULTS"
+if [ "$OUT" = - ]; then
+	python3 "$ROOT/bench/report.py" "$RESULTS"
+else
+	python3 "$ROOT/bench/report.py" "$RESULTS" >"$OUT.tmp" && mv "$OUT.tmp" "$OUT" ||
+		die "report failed"
+	say "wrote $OUT"
+fi
