@@ -266,11 +266,13 @@ static void drop_privileges(struct sg_daemon *d)
 		       "on reload)");
 }
 
-static int loop(struct sg_daemon *d, struct run_opts *o)
+static int loop(struct sg_daemon *d, struct run_opts *o,
+		struct sg_metrics *metrics)
 {
 	time_t last_sweep = 0;
 
 	while (!stop_signal) {
+		sg_metrics_tick(metrics);
 		if (reload_requested) {
 			reload_requested = 0;
 			reload(d, o->ifaces, o->n_ifaces);
@@ -332,7 +334,7 @@ int sg_cmd_run(int argc, char **argv)
 	sg_log(d, "info", "running: %u interface(s), mode %s, pins in %s",
 	       d->settings.n_interfaces, sg_mode_name(d->settings.cfg.mode),
 	       d->settings.pin_dir);
-	rc = loop(d, o);
+	rc = loop(d, o, metrics);
 	sg_metrics_stop(metrics);
 	sg_log(d, "info", "stopping on signal %d%s", (int)stop_signal,
 	       d->settings.keep_attached ? "; keep_attached: filter stays" :

@@ -1,25 +1,49 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * The daemon's HTTP endpoint (libmicrohttpd): GET /metrics and /healthz
- * only, small request and connection limits and a timeout, so a slow or
- * hostile client cannot starve the scrape. Loopback unless told otherwise.
+ * only, small request and connection limits, and a deadline for a whole
+ * request to arrive, so a slow or hostile client cannot starve the scrape.
+ * Loopback unless told otherwise.
  */
 #include <errno.h>
 #include <netdb.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <time.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <microhttpd.h>
 #include "daemon.h"
 #include "metrics.h"
 
-#define SG_HTTP_MAX_CONNECTIONS 16
-#define SG_HTTP_TIMEOUT_SECONDS 5
+#define SG_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#define SG_HTTP_MAX_CONNECTIONS 64
+#define SG_HTTP_TIMEOUT_SECONDS 5 /* idle */
+#define SG_HTTP_DEADLINE_MS 3000  /* accept to complete request headers */
 #define SG_HTTP_MEMORY_LIMIT (16 * 1024) /* per connection: request cap */
+
+/*
+ * libmicrohttpd's timeout is an idle timeout: a client sending one byte a
+ * second never hits it. So we note when each connection was accepted and
+ * shut down those whose request has not arrived within the deadline.
+ */
+struct sg_http_conn {
+	int fd;
+	bool used;
+	bool arrived; /* request headers complete */
+	struct timespec accepted;
+};
 
 struct sg_metrics {
 	struct MHD_Daemon *mhd;
 	struct sg_daemon *d;
+	pthread_mutex_t lock;
+	struct sg_http_conn conns[SG_HTTP_MAX_CONNECTIONS + 8];
 };
+
+enum sg_request_state { SG_REQ_HEADERS = 1, SG_REQ_BODY = 2 };
 
 static enum MHD_Result sg_reply(struct MHD_Connection *conn, unsigned int code,
 				const char *type, char *body, size_t len)
@@ -34,6 +58,8 @@ static enum MHD_Result sg_reply(struct MHD_Connection *conn, unsigned int code,
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, "Content-Type", type);
+	/* One request per connection: no idle keep-alive slots to hold. */
+	MHD_add_response_header(resp, "Connection", "close");
 	if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(resp, "Allow", "GET, HEAD");
 	ret = MHD_queue_response(conn, code, resp);
@@ -51,6 +77,73 @@ static enum MHD_Result sg_reply_text(struct MHD_Connection *conn,
 		      MHD_NO;
 }
 
+static void sg_http_arrived(struct sg_metrics *m, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *info;
+	struct sg_http_conn *c;
+
+	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	c = info ? info->socket_context : NULL;
+	if (!c)
+		return;
+	pthread_mutex_lock(&m->lock);
+	c->arrived = true;
+	pthread_mutex_unlock(&m->lock);
+}
+
+static void sg_http_notify(void *cls, struct MHD_Connection *conn,
+			   void **socket_context,
+			   enum MHD_ConnectionNotificationCode toe)
+{
+	const union MHD_ConnectionInfo *info;
+	struct sg_metrics *m = cls;
+	struct sg_http_conn *c = *socket_context;
+	size_t i;
+
+	pthread_mutex_lock(&m->lock);
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED && c) {
+		c->used = false;
+	} else if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		info = MHD_get_connection_info(conn,
+					       MHD_CONNECTION_INFO_CONNECTION_FD);
+		for (i = 0; info && i < SG_ARRAY_LEN(m->conns); i++) {
+			if (m->conns[i].used)
+				continue;
+			m->conns[i] = (struct sg_http_conn){
+				.fd = info->connect_fd, .used = true };
+			clock_gettime(CLOCK_MONOTONIC, &m->conns[i].accepted);
+			*socket_context = &m->conns[i];
+			break;
+		}
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
+void sg_metrics_tick(struct sg_metrics *m)
+{
+	struct timespec now;
+	long ms;
+	size_t i;
+
+	if (!m)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&m->lock);
+	for (i = 0; i < SG_ARRAY_LEN(m->conns); i++) {
+		struct sg_http_conn *c = &m->conns[i];
+
+		if (!c->used || c->arrived)
+			continue;
+		ms = (now.tv_sec - c->accepted.tv_sec) * 1000 +
+		     (now.tv_nsec - c->accepted.tv_nsec) / 1000000;
+		if (ms > SG_HTTP_DEADLINE_MS) {
+			shutdown(c->fd, SHUT_RDWR); /* MHD sees EOF, closes */
+			c->arrived = true;	    /* once is enough */
+		}
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
 static enum MHD_Result sg_handle(void *cls, struct MHD_Connection *conn,
 				 const char *url, const char *method,
 				 const char *version, const char *upload,
@@ -61,14 +154,20 @@ static enum MHD_Result sg_handle(void *cls, struct MHD_Connection *conn,
 	char *body = NULL;
 	FILE *f;
 
+	if (!*con_cls) { /* first call: the headers are in */
+		sg_http_arrived(m, conn);
+		*con_cls = (void *)SG_REQ_HEADERS;
+		return MHD_YES;
+	}
+	if (*upload_size) { /* swallow a body, answer when it has ended */
+		*con_cls = (void *)SG_REQ_BODY;
+		*upload_size = 0;
+		return MHD_YES;
+	}
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return sg_reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 				     "only GET and HEAD\n");
-	if (!*con_cls) { /* first call: headers only; a body is refused */
-		*con_cls = (void *)1;
-		return MHD_YES;
-	}
-	if (*upload_size)
+	if (*con_cls == (void *)SG_REQ_BODY)
 		return sg_reply_text(conn, MHD_HTTP_BAD_REQUEST,
 				     "no request body expected\n");
 	if (!strcmp(url, "/healthz"))
@@ -143,6 +242,7 @@ int sg_metrics_start(struct sg_metrics **out, struct sg_daemon *d, char *err,
 	if (!m)
 		return -ENOMEM;
 	m->d = d;
+	pthread_mutex_init(&m->lock, NULL);
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
 		(family == AF_INET6 ? MHD_USE_IPv6 : 0);
 	m->mhd = MHD_start_daemon(
@@ -151,7 +251,8 @@ int sg_metrics_start(struct sg_metrics **out, struct sg_daemon *d, char *err,
 		MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned int)SG_HTTP_TIMEOUT_SECONDS,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)SG_HTTP_MEMORY_LIMIT, MHD_OPTION_END);
+		(size_t)SG_HTTP_MEMORY_LIMIT, MHD_OPTION_NOTIFY_CONNECTION,
+		sg_http_notify, m, MHD_OPTION_END);
 	if (!m->mhd) {
 		snprintf(err, err_len, "cannot listen on %s",
 			 d->settings.metrics_listen);
@@ -169,5 +270,6 @@ void sg_metrics_stop(struct sg_metrics *m)
 	if (!m)
 		return;
 	MHD_stop_daemon(m->mhd);
+	pthread_mutex_destroy(&m->lock);
 	free(m);
 }

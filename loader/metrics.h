@@ -18,5 +18,7 @@ int sg_metrics_render(const struct sg_state *st, FILE *f);
 int sg_metrics_start(struct sg_metrics **out, struct sg_daemon *d, char *err,
 		     size_t err_len);
 void sg_metrics_stop(struct sg_metrics *m);
+/* Close connections whose request is overdue; call a few times a second. */
+void sg_metrics_tick(struct sg_metrics *m);
 
 #endif /* SLOTGUARD_METRICS_H */
