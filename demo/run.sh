@@ -29,8 +29,8 @@ three times: no filter, slotguard in monitor mode, slotguard enforcing.
 Prints who got the slots and what slotguard counted, then removes the lab.
 
   --short        8 s rounds (about 45 s in all; what the tests run)
-  --long         60 s rounds (about 4 minutes), to watch it live with
-                 `slotguard stats --interval 1` (the commands are printed)
+  --long         60 s rounds (about 3.5 minutes), to watch it live with
+                 `slotguard stats --interval 1` (the command is printed)
   --keep         leave the lab up after the last round, slotguard
                  enforcing, and print how to look at it and remove it
   --quiet        print only the table and the verdict
@@ -472,6 +472,10 @@ main() {
 	sayf 'lab: namespaces sgdemo-*-%s ... ' "$DEMO_ID"
 	demo_lab_up || { echo "demo: the lab did not come up" >&2; exit 1; }
 	say "up"
+	if [ "$LENGTH" = long ]; then
+		say "watch rounds 2 and 3 live from another terminal (as root):"
+		say "  nsenter --net=/run/netns/$(demo_ns gw) $SG_BIN --pin-dir $DEMO_PIN stats --interval 1"
+	fi
 	for n in 1 2 3; do
 		run_round "$n" "${ROUNDS[n - 1]}" || { echo "demo: round $n failed" >&2; exit 1; }
 	done
