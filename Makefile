@@ -83,7 +83,8 @@ help:
 # Installs only when something is missing, so `make test` can always call it.
 check-deps:
 	$(Q)missing=0; \
-	for c in $(CLANG) $(BPFTOOL) llvm-strip pkg-config jq ip promtool nft iptables curl; do \
+	for c in $(CLANG) $(BPFTOOL) llvm-strip pkg-config jq ip promtool nft iptables curl \
+		nginx; do \
 		command -v $$c >/dev/null 2>&1 || missing=1; done; \
 	pkg-config --exists $(PKG_LIBS) 2>/dev/null || missing=1; \
 	if [ $$missing = 1 ]; then $(MAKE) --no-print-directory deps; fi

@@ -230,11 +230,15 @@ __noinline __u32 sg_charge_level(const struct sg_config *cfg,
 		return SG_REASON_WITHIN_BUDGET;
 
 	t->drops++;
-	t->violations++;
 	req.budget_index = (level & 1) * SG_BUDGET_KIND_COUNT + kind;
 	req.reason = SG_REASON_BUDGET_FIRST + req.budget_index;
+	if (t->violations & SG_TRACK_WOULD_BANNED)
+		return req.reason; /* monitor: one would-ban per window */
+	t->violations++;
 	if (cfg->ban_after && t->violations >= cfg->ban_after) {
-		t->violations = 0;
+		t->violations = cfg->mode == SG_MODE_ENFORCE ?
+					0 :
+					SG_TRACK_WOULD_BANNED;
 		req.observed_milli = sg_observed_milli(t, kind, now_ms);
 		req.limit_milli = sg_budget_milli(&b[kind]);
 		sg_ban(cfg, &req, now);

@@ -457,8 +457,8 @@ static int set_ban_after(struct sg_conf *c, const char *key, const char *v)
 {
 	__u64 n;
 
-	/* The XDP program counts violations in 16 bits. */
-	if (get_uint(c, key, v, 0, 65535, &n))
+	/* The XDP program counts violations in 15 bits (SG_TRACK_WOULD_BANNED). */
+	if (get_uint(c, key, v, 0, SG_TRACK_VIOLATIONS_MAX, &n))
 		return -EINVAL;
 	c->s.cfg.ban_after = (__u32)n;
 	return 0;

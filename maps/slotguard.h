@@ -228,8 +228,14 @@ struct sg_track {
 	__u32 window_start_ms;	/* violation window, sg clock in ms */
 	__u32 window_packets;	/* packets in the window */
 	__u16 window_conns;	/* new connections in the window */
-	__u16 violations;	/* over-budget drops in the window */
+	__u16 violations;	/* over-budget drops in the window, and: */
 };
+/*
+ * Monitor mode stores no ban, so without this a source over budget would
+ * make a would-ban every ban_after violations; with it, one per window.
+ */
+#define SG_TRACK_WOULD_BANNED 0x8000
+#define SG_TRACK_VIOLATIONS_MAX 0x7fff
 
 /* sg_svc_state[service]: shared state of a service's ceiling. */
 struct sg_service_state {

@@ -399,7 +399,7 @@ static const struct {
 	{ SVC "port = 65536\n", 3,
 	  "port: '65536' is out of range (1 to 65535)" },
 	{ "[ban]\nafter = 70000\n", 2,
-	  "after: '70000' is out of range (0 to 65535)" },
+	  "after: '70000' is out of range (0 to 32767)" },
 	{ "[source]\nprefix_v4 = 33\n", 2,
 	  "prefix_v4: '33' is out of range (1 to 32)" },
 	{ "[subnet]\nprefix_v6 = 0\n", 2,
