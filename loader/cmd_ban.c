@@ -9,6 +9,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "cli.h"
+#include "report.h"
 
 #define SG_MANUAL_BAN_DEFAULT_NS (3600ULL * 1000000000ULL)
 
@@ -205,10 +206,7 @@ static void print_bans(const struct sg_ban_entry *v, size_t n, __u64 now,
 		return;
 	json_object_object_add(root, "count", json_object_new_int64(shown));
 	json_object_object_add(root, "bans", arr);
-	printf("%s\n", json_object_to_json_string_ext(
-			       root, JSON_C_TO_STRING_PRETTY |
-					     JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(root);
+	sg_json_print(root);
 }
 
 static int cmd_list(int argc, char **argv)

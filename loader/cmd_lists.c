@@ -4,11 +4,12 @@
  * parsed before anything is written, so one bad CIDR changes nothing.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
 #include "cli.h"
+#include "report.h"
 
 static unsigned int current_list;
 
@@ -190,35 +191,24 @@ static void print_list(const struct sg_cidr *v, size_t n, bool json)
 	}
 	json_object_object_add(root, "count", json_object_new_int64(n));
 	json_object_object_add(root, "entries", arr);
-	printf("%s\n", json_object_to_json_string_ext(
-			       root, JSON_C_TO_STRING_PRETTY |
-					     JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(root);
+	sg_json_print(root);
 }
 
 static int cmd_list(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	char usage[2048], name[32];
 	struct sg_cidr *v = NULL;
 	struct sg_state st;
 	bool json = false;
 	size_t n = 0;
-	int c, rc, ret;
+	int rc, ret;
 
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		if (c == 'j') {
-			json = true;
-		} else if (c == 'h') {
-			lists_usage(stdout);
-			return SG_EXIT_OK;
-		} else {
-			return SG_EXIT_USAGE;
-		}
-	}
+	snprintf(usage, sizeof(usage), lists_usage_fmt,
+		 sg_list_name(current_list), list_purpose[current_list]);
+	snprintf(name, sizeof(name), "%s list", sg_list_name(current_list));
+	rc = sg_report_opts(argc, argv, usage, name, &json);
+	if (rc)
+		return rc < 0 ? SG_EXIT_OK : rc;
 	if (optind < argc) {
 		sg_errorf("unexpected argument '%s'", argv[optind]);
 		return SG_EXIT_USAGE;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "cli.h"
+#include "report.h"
 #include "mapread.h"
 
 #define TOP_DEFAULT 20
@@ -250,10 +251,7 @@ static void top_print_json(const struct top_heap *h)
 		json_object_array_add(arr, o);
 	}
 	json_add(root, "top", arr);
-	printf("%s\n", json_object_to_json_string_ext(
-			       root, JSON_C_TO_STRING_PRETTY |
-					     JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(root);
+	sg_json_print(root);
 }
 
 /* Index of text in names[n], or -1. */
