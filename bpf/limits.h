@@ -77,7 +77,8 @@ static __always_inline void sg_mask_addr(__u8 *dst, const __u8 *src,
 		if (prefixlen >= bits + 8)
 			dst[i] = src[i];
 		else if (prefixlen > bits)
-			dst[i] = src[i] & (__u8)(0xff << (8 - (prefixlen - bits)));
+			dst[i] = src[i] &
+				 (__u8)(0xff << (8 - (prefixlen - bits)));
 		else
 			dst[i] = 0;
 	}

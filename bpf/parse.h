@@ -52,7 +52,8 @@ struct sg_vlan_hdr {
 struct sg_ipv6_frag_hdr {
 	__u8 nexthdr;
 	__u8 reserved;
-	__be16 frag_off; /* offset in 8-byte units << 3, low bit: more fragments */
+	__be16 frag_off; /* offset in 8-byte units << 3, low bit: more fragments
+			  */
 	__be32 identification;
 };
 
@@ -76,9 +77,8 @@ static __always_inline __u32 sg_bounded(__u32 off, const __u32 mask)
 }
 
 /* Frame start to IP header; fills vlans. 0 or the reason. */
-static __always_inline int sg_parse_eth(void *data, void *end,
-					struct sg_pkt *p, __u16 *eth_proto,
-					void **l3)
+static __always_inline int sg_parse_eth(void *data, void *end, struct sg_pkt *p,
+					__u16 *eth_proto, void **l3)
 {
 	struct ethhdr *eth = data;
 	struct sg_vlan_hdr *vlan;
@@ -237,8 +237,7 @@ static __always_inline void sg_parse_quic(__u8 *b, void *end, __u32 left,
 }
 
 /* TCP and UDP headers; a first fragment must hold the whole header. */
-static __always_inline int sg_parse_l4(void *data, void *end,
-				       struct sg_pkt *p)
+static __always_inline int sg_parse_l4(void *data, void *end, struct sg_pkt *p)
 {
 	struct tcphdr *tcp;
 	struct udphdr *udp;
@@ -318,8 +317,7 @@ __noinline int sg_parse_transport(struct xdp_md *ctx, struct sg_pkt *p)
 }
 
 /* The whole frame: 0 with *p filled, or the reason it could not be. */
-static __always_inline int sg_parse_frame(struct xdp_md *ctx,
-					  struct sg_pkt *p)
+static __always_inline int sg_parse_frame(struct xdp_md *ctx, struct sg_pkt *p)
 {
 	int err = sg_parse_headers(ctx, p);
 

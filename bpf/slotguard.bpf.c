@@ -35,8 +35,8 @@ static __always_inline void sg_count(struct xdp_md *ctx, __u32 verdict,
 	}
 }
 
-static __always_inline void sg_trace_parse(const struct sg_pkt *p,
-					   __u32 reason, __u32 verdict)
+static __always_inline void sg_trace_parse(const struct sg_pkt *p, __u32 reason,
+					   __u32 verdict)
 {
 	struct sg_trace *t;
 	__u32 zero = 0;
@@ -54,9 +54,10 @@ static __always_inline void sg_trace_parse(const struct sg_pkt *p,
 	t->frag = p->frag;
 	t->vlans = p->vlans;
 	t->tcp_flags = p->tcp_flags;
-	t->new_conn = p->quic_initial ||
-		      (p->proto == IPPROTO_TCP &&
-		       (p->tcp_flags & (SG_TCP_SYN | SG_TCP_ACK)) == SG_TCP_SYN);
+	t->new_conn =
+		p->quic_initial ||
+		(p->proto == IPPROTO_TCP &&
+		 (p->tcp_flags & (SG_TCP_SYN | SG_TCP_ACK)) == SG_TCP_SYN);
 	__builtin_memcpy(t->src, p->src, 16);
 	__builtin_memcpy(t->dst, p->dst, 16);
 }
@@ -70,8 +71,8 @@ static __always_inline int sg_finish(struct xdp_md *ctx,
 	__u32 verdict = SG_VERDICT_PASS;
 
 	if (drop)
-		verdict = cfg->mode == SG_MODE_ENFORCE ? SG_VERDICT_DROP :
-							 SG_VERDICT_WOULD_DROP;
+		verdict = cfg->mode == SG_MODE_ENFORCE ? SG_VERDICT_DROP
+						       : SG_VERDICT_WOULD_DROP;
 	sg_count(ctx, verdict, reason, bytes);
 	if (cfg->flags & SG_FLAG_TRACE_PARSE)
 		sg_trace_parse(p, reason, verdict);
@@ -120,8 +121,8 @@ static __always_inline int sg_dst_protected(__u32 service,
 }
 
 /* The protected service this frame is addressed to, or NULL. */
-static __always_inline struct sg_service *
-sg_service_of(const struct sg_pkt *p, __u32 *index)
+static __always_inline struct sg_service *sg_service_of(const struct sg_pkt *p,
+							__u32 *index)
 {
 	struct sg_service *svc;
 	__u32 key, *slot;
@@ -172,8 +173,8 @@ static __always_inline __u32 sg_observed_milli(const struct sg_track *t,
 					       __u32 kind, __u32 now_ms)
 {
 	__u32 elapsed = now_ms - t->window_start_ms;
-	__u64 n = kind == SG_BUDGET_PACKET ? t->window_packets :
-					     t->window_conns;
+	__u64 n = kind == SG_BUDGET_PACKET ? t->window_packets
+					   : t->window_conns;
 	__u64 v;
 
 	if (!elapsed)
@@ -236,9 +237,9 @@ __noinline __u32 sg_charge_level(const struct sg_config *cfg,
 		return req.reason; /* monitor: one would-ban per window */
 	t->violations++;
 	if (cfg->ban_after && t->violations >= cfg->ban_after) {
-		t->violations = cfg->mode == SG_MODE_ENFORCE ?
-					0 :
-					SG_TRACK_WOULD_BANNED;
+		t->violations = cfg->mode == SG_MODE_ENFORCE
+					? 0
+					: SG_TRACK_WOULD_BANNED;
 		req.observed_milli = sg_observed_milli(t, kind, now_ms);
 		req.limit_milli = sg_budget_milli(&b[kind]);
 		sg_ban(cfg, &req, now);
@@ -247,9 +248,8 @@ __noinline __u32 sg_charge_level(const struct sg_config *cfg,
 }
 
 /* The whole-service ceiling on new connections. */
-static __always_inline int sg_ceiling_over(__u32 index,
-					   const struct sg_service *svc,
-					   __u64 now)
+static __always_inline int
+sg_ceiling_over(__u32 index, const struct sg_service *svc, __u64 now)
 {
 	struct sg_service_state *st;
 
@@ -349,8 +349,8 @@ int slotguard_xdp(struct xdp_md *ctx)
 	if (pkt.frag != SG_FRAG_LATER) {
 		svc = sg_service_of(&pkt, &index);
 		if (!svc)
-			return sg_finish(ctx, cfg, &pkt, bytes, SG_REASON_UNPROTECTED,
-					 0);
+			return sg_finish(ctx, cfg, &pkt, bytes,
+					 SG_REASON_UNPROTECTED, 0);
 	}
 	/* Policy verdicts first from the per-CPU cache, then from the maps. */
 	cache = sg_vcache_slot(&pkt);
@@ -373,7 +373,8 @@ int slotguard_xdp(struct xdp_md *ctx)
 	}
 	ban = sg_ban_find(&pkt, now);
 	if (ban) {
-		sg_vcache_put(cache, cfg, &pkt, SG_VCACHE_BANNED, ban->until_ns);
+		sg_vcache_put(cache, cfg, &pkt, SG_VCACHE_BANNED,
+			      ban->until_ns);
 		return sg_finish(ctx, cfg, &pkt, bytes, SG_REASON_BANNED, 1);
 	}
 	if (!svc)

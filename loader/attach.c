@@ -18,11 +18,13 @@
 static int sg_iface_slot(struct sg_daemon *d, const char *name, __u32 ifindex,
 			 __u32 xdp_mode)
 {
-	struct sg_iface iface, want = { .ifindex = ifindex, .xdp_mode = xdp_mode };
+	struct sg_iface iface,
+		want = { .ifindex = ifindex, .xdp_mode = xdp_mode };
 	__u32 slot, found = 0, free_slot = 0;
 
 	for (slot = 1; slot < SG_MAX_IFACES; slot++) {
-		if (bpf_map_lookup_elem(d->st.fds[SG_MAP_IFACES], &slot, &iface))
+		if (bpf_map_lookup_elem(d->st.fds[SG_MAP_IFACES], &slot,
+					&iface))
 			return -errno;
 		if (!strncmp(iface.name, name, SG_IFNAME_LEN)) {
 			found = slot;
@@ -35,7 +37,8 @@ static int sg_iface_slot(struct sg_daemon *d, const char *name, __u32 ifindex,
 	if (!slot)
 		return -ENOSPC;
 	strncpy(want.name, name, SG_IFNAME_LEN - 1);
-	if (bpf_map_update_elem(d->st.fds[SG_MAP_IFACES], &slot, &want, BPF_ANY))
+	if (bpf_map_update_elem(d->st.fds[SG_MAP_IFACES], &slot, &want,
+				BPF_ANY))
 		return -errno;
 	if (ifindex < SG_IFINDEX_MAX &&
 	    bpf_map_update_elem(d->st.fds[SG_MAP_IFSLOTS], &ifindex, &slot,
@@ -115,13 +118,13 @@ static int sg_attach_one(struct sg_daemon *d, unsigned int i, char *err,
 			ret = -errno;
 			snprintf(err, len, "attaching to %s: %s%s", name,
 				 strerror(-ret),
-				 ret == -EBUSY || ret == -EEXIST ?
-					 " (another XDP program is attached: "
-					 "`ip link set dev IFACE xdp off`)" :
-				 ret == -EOPNOTSUPP ?
-					 " (no native XDP in this driver: "
-					 "xdp_mode = generic)" :
-					 "");
+				 ret == -EBUSY || ret == -EEXIST
+					 ? " (another XDP program is attached: "
+					   "`ip link set dev IFACE xdp off`)"
+				 : ret == -EOPNOTSUPP
+					 ? " (no native XDP in this driver: "
+					   "xdp_mode = generic)"
+					 : "");
 			return ret;
 		}
 		if (bpf_obj_pin(fd, path)) {

@@ -58,8 +58,8 @@ int sg_ban_del(const struct sg_state *st, const struct sg_cidr *c)
 	return sg_policy_changed(st);
 }
 
-static int sg_ban_collect(int fd, unsigned int family,
-			  struct sg_ban_entry **v, size_t *n, size_t *cap)
+static int sg_ban_collect(int fd, unsigned int family, struct sg_ban_entry **v,
+			  size_t *n, size_t *cap)
 {
 	struct sg_lpm_v6_key key, next;
 	struct sg_ban_entry *e, *grown;

@@ -57,8 +57,8 @@ int sg_cli_open(struct sg_state *st, bool lock)
 		if (ret) {
 			sg_errorf("cannot lock %s: %s", sg_cli.pin_dir,
 				  ret == -EBUSY ? "another slotguard command "
-						  "holds it" :
-						  strerror(-ret));
+						  "holds it"
+						: strerror(-ret));
 			sg_state_close(st);
 			return SG_EXIT_FAIL;
 		}

@@ -90,9 +90,9 @@ static int cmd_add(int argc, char **argv)
 	sg_state_close(&st);
 	if (ret) {
 		sg_errorf("%s: %s%s", argv[optind], strerror(-ret),
-			  ret == -ENOSPC || ret == -E2BIG ?
-				  " (the ban table is full)" :
-				  "");
+			  ret == -ENOSPC || ret == -E2BIG
+				  ? " (the ban table is full)"
+				  : "");
 		return SG_EXIT_FAIL;
 	}
 	return SG_EXIT_OK;
@@ -153,9 +153,9 @@ static struct json_object *ban_json(const struct sg_ban_entry *e, __u64 now)
 	json_object_object_add(
 		o, "seconds_left",
 		json_object_new_double(active ? (b->until_ns - now) / 1e9 : 0));
-	json_object_object_add(o, "duration_seconds",
-			       json_object_new_double((b->until_ns - b->since_ns) /
-						      1e9));
+	json_object_object_add(
+		o, "duration_seconds",
+		json_object_new_double((b->until_ns - b->since_ns) / 1e9));
 	json_object_object_add(o, "reason", json_object_new_string(ban_why(b)));
 	json_object_object_add(
 		o, "manual", json_object_new_boolean(b->flags & SG_BAN_MANUAL));
@@ -194,9 +194,10 @@ static void print_bans(const struct sg_ban_entry *v, size_t n, __u64 now,
 		}
 		sg_format_cidr(&v[i].cidr, cidr, sizeof(cidr));
 		if (active) /* whole seconds, rounded up: "4m59s" not ns */
-			sg_format_duration((v[i].ban.until_ns - now + 999999999ULL) /
-						   1000000000ULL * 1000000000ULL,
-					   left, sizeof(left));
+			sg_format_duration(
+				(v[i].ban.until_ns - now + 999999999ULL) /
+					1000000000ULL * 1000000000ULL,
+				left, sizeof(left));
 		else
 			snprintf(left, sizeof(left), "expired");
 		printf("%-43s %10s %8u  %s\n", cidr, left, v[i].ban.offences,

@@ -133,8 +133,8 @@ static int cmd_add_del(int argc, char **argv, bool add)
 	if (!add)
 		rc = check_present(&st, v, argc - 1);
 	for (i = 0; !rc && i < argc - 1; i++) {
-		ret = add ? sg_list_add(&st, current_list, &v[i]) :
-			    sg_list_del(&st, current_list, &v[i]);
+		ret = add ? sg_list_add(&st, current_list, &v[i])
+			  : sg_list_del(&st, current_list, &v[i]);
 		if (!ret)
 			continue;
 		sg_format_cidr(&v[i], buf, sizeof(buf));
@@ -143,9 +143,9 @@ static int cmd_add_del(int argc, char **argv, bool add)
 				  sg_list_name(current_list));
 		else
 			sg_errorf("%s: %s%s", buf, strerror(-ret),
-				  ret == -ENOSPC || ret == -E2BIG ?
-					  " (the list is full)" :
-					  "");
+				  ret == -ENOSPC || ret == -E2BIG
+					  ? " (the list is full)"
+					  : "");
 		rc = SG_EXIT_FAIL;
 	}
 	sg_state_close(&st);
@@ -178,8 +178,9 @@ static void print_list(const struct sg_cidr *v, size_t n, bool json)
 	}
 	root = json_object_new_object();
 	arr = json_object_new_array();
-	json_object_object_add(root, "list",
-			       json_object_new_string(sg_list_name(current_list)));
+	json_object_object_add(
+		root, "list",
+		json_object_new_string(sg_list_name(current_list)));
 	for (i = 0; i < n; i++) {
 		sg_format_cidr(&v[i], buf, sizeof(buf));
 		e = json_object_new_object();

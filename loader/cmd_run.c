@@ -32,7 +32,8 @@ static const char run_usage[] =
 	"                        mode, TCP 443 protected)\n"
 	"  -i, --interface IFACE attach here (repeatable; replaces the config's\n"
 	"                        interfaces)\n"
-	"      --pin-dir DIR     pinned state (default " SG_PIN_DIR_DEFAULT ")\n"
+	"      --pin-dir DIR     pinned state (default " SG_PIN_DIR_DEFAULT
+	")\n"
 	"      --monitor         count would-be drops, drop nothing\n"
 	"      --enforce         drop (overrides the config's mode)\n"
 	"      --log-format F    text (default) or json (one object per line)\n"
@@ -99,7 +100,8 @@ static void warn_writable(struct sg_daemon *d, const struct sg_settings *s)
 			       "%s is writable by %s (mode %04o): whoever can "
 			       "write it controls what slotguard drops; chmod "
 			       "go-w it",
-			       files[i], sb.st_mode & 0002 ? "everyone" : "its group",
+			       files[i],
+			       sb.st_mode & 0002 ? "everyone" : "its group",
 			       sb.st_mode & 07777);
 		else if (sb.st_uid != 0 && sb.st_uid != geteuid())
 			sg_log(d, "warning", "%s is owned by uid %u, not root",
@@ -201,8 +203,8 @@ static int parse_run_args(struct sg_daemon *d, struct run_opts *o, int argc,
 			break;
 		case 'm':
 		case 'e':
-			d->mode_override = c == 'e' ? SG_MODE_ENFORCE :
-						      SG_MODE_MONITOR;
+			d->mode_override = c == 'e' ? SG_MODE_ENFORCE
+						    : SG_MODE_MONITOR;
 			break;
 		case 'l':
 			if (strcmp(optarg, "text") && strcmp(optarg, "json")) {
@@ -337,8 +339,8 @@ int sg_cmd_run(int argc, char **argv)
 	rc = loop(d, o, metrics);
 	sg_metrics_stop(metrics);
 	sg_log(d, "info", "stopping on signal %d%s", (int)stop_signal,
-	       d->settings.keep_attached ? "; keep_attached: filter stays" :
-					   "");
+	       d->settings.keep_attached ? "; keep_attached: filter stays"
+					 : "");
 	sg_daemon_shutdown(d, d->settings.keep_attached);
 out:
 	free(d);

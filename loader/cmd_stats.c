@@ -16,7 +16,7 @@
 #include "cli.h"
 #include "mapread.h"
 
-#define NS_PER_SEC 1000000000ULL
+#define NS_PER_SEC	1000000000ULL
 #define STATS_BAN_KINDS (SG_LEVEL_COUNT * SG_BUDGET_KIND_COUNT)
 
 static const char stats_usage[] =
@@ -365,8 +365,8 @@ static void stats_print_json(const struct stats_sample *s,
 	printf("%s\n",
 	       json_object_to_json_string_ext(
 		       root, JSON_C_TO_STRING_NOSLASHESCAPE |
-				     (rates ? JSON_C_TO_STRING_PLAIN :
-					      JSON_C_TO_STRING_PRETTY)));
+				     (rates ? JSON_C_TO_STRING_PLAIN
+					    : JSON_C_TO_STRING_PRETTY)));
 	json_object_put(root);
 }
 

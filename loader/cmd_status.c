@@ -56,12 +56,12 @@ static const char version_usage[] =
 struct status_iface {
 	__u32 slot;
 	struct sg_iface iface;
-	bool present; /* the ifindex still names an interface */
+	bool present;	  /* the ifindex still names an interface */
 	bool link_pinned; /* PIN_DIR/link_<name> exists */
-	bool link_stale; /* ... but holds another interface (or none) */
+	bool link_stale;  /* ... but holds another interface (or none) */
 	__u32 link_id;
 	__u32 link_prog_id; /* the program our pinned link holds */
-	__u8 attach_mode; /* XDP_ATTACHED_* */
+	__u8 attach_mode;   /* XDP_ATTACHED_* */
 	__u32 prog_id;
 	char prog_name[BPF_OBJ_NAME_LEN];
 	bool ours; /* the attached program uses these pinned maps */
@@ -125,7 +125,8 @@ static void status_prog(struct status_iface *si, int config_map_id)
 	int fd;
 
 	/* Our own pinned link holding it settles it, without CAP_SYS_ADMIN. */
-	if (si->link_prog_id && si->link_prog_id == si->prog_id && !si->link_stale)
+	if (si->link_prog_id && si->link_prog_id == si->prog_id &&
+	    !si->link_stale)
 		si->ours = true;
 	fd = bpf_prog_get_fd_by_id(si->prog_id); /* needs CAP_SYS_ADMIN */
 	if (fd < 0)
@@ -154,10 +155,10 @@ static void status_iface(const struct sg_state *st, struct status_iface *si,
 	if (!si->present || bpf_xdp_query(si->iface.ifindex, 0, &q))
 		return;
 	si->attach_mode = q.attach_mode;
-	si->prog_id = q.prog_id	    ? q.prog_id :
-		      q.drv_prog_id ? q.drv_prog_id :
-		      q.skb_prog_id ? q.skb_prog_id :
-				      q.hw_prog_id;
+	si->prog_id = q.prog_id	      ? q.prog_id
+		      : q.drv_prog_id ? q.drv_prog_id
+		      : q.skb_prog_id ? q.skb_prog_id
+				      : q.hw_prog_id;
 	if (si->prog_id)
 		status_prog(si, config_map_id);
 }
@@ -255,8 +256,8 @@ static const char *xdp_mode_name(__u8 attach_mode)
 		[XDP_ATTACHED_MULTI] = "multi",
 	};
 
-	return attach_mode <= XDP_ATTACHED_MULTI ? names[attach_mode] :
-						   "unknown";
+	return attach_mode <= XDP_ATTACHED_MULTI ? names[attach_mode]
+						 : "unknown";
 }
 
 static void status_print_iface(const struct status_iface *si)

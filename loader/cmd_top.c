@@ -13,10 +13,10 @@
 #include "report.h"
 #include "mapread.h"
 
-#define TOP_DEFAULT 20
-#define TOP_MAX 100000
-#define TOP_LEVEL_ALL (-1) /* --level all */
-#define TOP_LEVEL_STALE 2 /* prefix length of an earlier config */
+#define TOP_DEFAULT	20
+#define TOP_MAX		100000
+#define TOP_LEVEL_ALL	(-1) /* --level all */
+#define TOP_LEVEL_STALE 2    /* prefix length of an earlier config */
 
 static const char top_usage[] =
 	"Usage: slotguard top [-n N] [--by packets|conns|drops]\n"
@@ -62,7 +62,7 @@ struct top_item {
 struct top_heap {
 	struct top_item *v;
 	size_t n, cap;
-	int by; /* enum top_by */
+	int by;	   /* enum top_by */
 	int level; /* filter: enum sg_level or TOP_LEVEL_ALL */
 	__u8 prefix_len[SG_FAMILY_COUNT][SG_LEVEL_COUNT];
 	__u64 tracked; /* entries read */
@@ -144,9 +144,9 @@ static void top_offer(const struct sg_track_key *k, const struct sg_track *t,
 	it.packets = t->packets;
 	it.conns = t->conns;
 	it.drops = t->drops;
-	it.metric = h->by == TOP_BY_PACKETS ? it.packets :
-		    h->by == TOP_BY_CONNS   ? it.conns :
-					      it.drops;
+	it.metric = h->by == TOP_BY_PACKETS ? it.packets
+		    : h->by == TOP_BY_CONNS ? it.conns
+					    : it.drops;
 	it.key = *k;
 	if (h->n == h->cap && !top_less(&h->v[0], &it))
 		return;
@@ -231,9 +231,9 @@ static void top_print_json(const struct top_heap *h)
 	json_add(root, "matched", json_object_new_uint64(h->matched));
 	json_add(root, "by", json_object_new_string(top_by_names[h->by]));
 	json_add(root, "level",
-		 json_object_new_string(h->level == TOP_LEVEL_ALL ?
-						"all" :
-						top_level_names[h->level]));
+		 json_object_new_string(h->level == TOP_LEVEL_ALL
+						? "all"
+						: top_level_names[h->level]));
 	arr = json_object_new_array();
 	for (i = 0; i < h->n; i++) {
 		o = json_object_new_object();

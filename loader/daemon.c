@@ -211,8 +211,8 @@ int sg_daemon_load(struct sg_daemon *d, char *err, size_t len)
 }
 
 /* Write settings to the maps; lists come from their files when named. */
-int sg_daemon_apply(struct sg_daemon *d, const struct sg_settings *s,
-		    char *err, size_t len)
+int sg_daemon_apply(struct sg_daemon *d, const struct sg_settings *s, char *err,
+		    size_t len)
 {
 	struct sg_config cfg = s->cfg, old = {};
 	const char *files[SG_LIST_COUNT] = { s->allow_file, s->deny_file };
@@ -224,9 +224,9 @@ int sg_daemon_apply(struct sg_daemon *d, const struct sg_settings *s,
 	for (i = 0; i < SG_LIST_COUNT && !ret; i++)
 		if (files[i][0])
 			ret = sg_read_list_file(files[i], &v[i], &n[i], err,
-						len) ?
-				      -EINVAL :
-				      0;
+						len)
+				      ? -EINVAL
+				      : 0;
 	if (!ret)
 		ret = sg_state_lock(&d->st, 5000);
 	if (ret == -EBUSY)

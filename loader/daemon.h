@@ -39,14 +39,14 @@ struct sg_daemon {
 };
 
 /* Daemon log line on stderr (journald picks it up), text or JSON. */
-void sg_log(const struct sg_daemon *d, const char *level, const char *fmt,
-	    ...) __attribute__((format(printf, 3, 4)));
+void sg_log(const struct sg_daemon *d, const char *level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* daemon.c */
 int sg_daemon_prepare_dir(struct sg_daemon *d, char *err, size_t len);
 int sg_daemon_load(struct sg_daemon *d, char *err, size_t len);
-int sg_daemon_apply(struct sg_daemon *d, const struct sg_settings *s,
-		    char *err, size_t len);
+int sg_daemon_apply(struct sg_daemon *d, const struct sg_settings *s, char *err,
+		    size_t len);
 int sg_daemon_attach_all(struct sg_daemon *d, char *err, size_t len);
 /* Detach and unpin everything unless keep is set; always frees. */
 void sg_daemon_shutdown(struct sg_daemon *d, bool keep);

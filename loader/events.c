@@ -52,9 +52,10 @@ void sg_log(const struct sg_daemon *d, const char *level, const char *fmt, ...)
 	json_object_object_add(o, "time", json_object_new_string(ts));
 	json_object_object_add(o, "level", json_object_new_string(level));
 	json_object_object_add(o, "msg", json_object_new_string(msg));
-	fprintf(stderr, "%s\n", json_object_to_json_string_ext(
-					o, JSON_C_TO_STRING_PLAIN |
-						   JSON_C_TO_STRING_NOSLASHESCAPE));
+	fprintf(stderr, "%s\n",
+		json_object_to_json_string_ext(
+			o, JSON_C_TO_STRING_PLAIN |
+				   JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
 
@@ -121,9 +122,10 @@ static void sg_log_ban(struct sg_daemon *d, const struct sg_ban_line *l)
 			       json_object_new_double(l->duration));
 	json_object_object_add(o, "offences",
 			       json_object_new_int64(l->offences));
-	fprintf(stderr, "%s\n", json_object_to_json_string_ext(
-					o, JSON_C_TO_STRING_PLAIN |
-						   JSON_C_TO_STRING_NOSLASHESCAPE));
+	fprintf(stderr, "%s\n",
+		json_object_to_json_string_ext(
+			o, JSON_C_TO_STRING_PLAIN |
+				   JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
 
@@ -139,9 +141,9 @@ static int sg_on_event(void *ctx, void *data, size_t size)
 	c.family = ev->family;
 	c.prefixlen = ev->prefixlen;
 	memcpy(c.addr, ev->addr, 16);
-	l.event = ev->type == SG_EVENT_WOULD_BAN ? "would_ban" :
-		  ev->offences > 1		 ? "ban_escalated" :
-						   "ban";
+	l.event = ev->type == SG_EVENT_WOULD_BAN ? "would_ban"
+		  : ev->offences > 1		 ? "ban_escalated"
+						 : "ban";
 	l.cidr = &c;
 	l.budget = sg_reason_name(ev->reason);
 	l.observed = ev->observed_milli / 1e3;
@@ -183,8 +185,8 @@ static int sg_entry_cmp(const void *a, const void *b)
 static void sg_forget(struct sg_daemon *d, const struct sg_ban_entry *e)
 {
 	struct sg_lpm_v6_key key = { .prefixlen = e->cidr.prefixlen };
-	int map = e->cidr.family == SG_FAMILY_V4 ? SG_MAP_BANS_V4 :
-						   SG_MAP_BANS_V6;
+	int map = e->cidr.family == SG_FAMILY_V4 ? SG_MAP_BANS_V4
+						 : SG_MAP_BANS_V6;
 
 	memcpy(key.addr, e->cidr.addr, 16);
 	bpf_map_delete_elem(d->st.fds[map], &key);
@@ -208,16 +210,16 @@ void sg_events_sweep(struct sg_daemon *d)
 			continue;
 		}
 		was = d->seen->n ? bsearch(&v[i], d->seen->v, d->seen->n,
-					   sizeof(*was), sg_entry_cmp) :
-				   NULL;
+					   sizeof(*was), sg_entry_cmp)
+				 : NULL;
 		if (was) {
 			l.event = "unban";
 			l.cidr = &v[i].cidr;
-			l.budget = v[i].ban.reason == SG_REASON_MANUAL ?
-					   "manual" :
-					   sg_reason_name(v[i].ban.reason);
-			l.duration = (v[i].ban.until_ns - v[i].ban.since_ns) /
-				     1e9;
+			l.budget = v[i].ban.reason == SG_REASON_MANUAL
+					   ? "manual"
+					   : sg_reason_name(v[i].ban.reason);
+			l.duration =
+				(v[i].ban.until_ns - v[i].ban.since_ns) / 1e9;
 			l.offences = v[i].ban.offences;
 			sg_log_ban(d, &l);
 		}

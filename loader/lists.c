@@ -21,8 +21,8 @@ static int sg_outer_map(unsigned int family)
 
 static size_t sg_lpm_key_size(unsigned int family)
 {
-	return family == SG_FAMILY_V4 ? sizeof(struct sg_lpm_v4_key) :
-					sizeof(struct sg_lpm_v6_key);
+	return family == SG_FAMILY_V4 ? sizeof(struct sg_lpm_v4_key)
+				      : sizeof(struct sg_lpm_v6_key);
 }
 
 static void sg_lpm_key(const struct sg_cidr *c, struct sg_lpm_v6_key *key)
@@ -113,8 +113,8 @@ static int sg_list_install(const struct sg_state *st, unsigned int list,
 		if (bpf_obj_pin(inner_fd, fresh))
 			return -errno;
 	}
-	if (bpf_map_update_elem(st->fds[sg_outer_map(family)], &list,
-				&inner_fd, BPF_ANY))
+	if (bpf_map_update_elem(st->fds[sg_outer_map(family)], &list, &inner_fd,
+				BPF_ANY))
 		return -errno;
 	if (st->pin_dir[0] && rename(fresh, live))
 		return -errno;

@@ -30,8 +30,7 @@ static const char usage[] =
 	"  version        print the version and ABI version\n"
 	"\n"
 	"Global options:\n"
-	"  --pin-dir DIR  pinned state (default " SG_PIN_DIR_DEFAULT
-	", or\n"
+	"  --pin-dir DIR  pinned state (default " SG_PIN_DIR_DEFAULT ", or\n"
 	"                 $SLOTGUARD_PIN_DIR)\n"
 	"  -v, --verbose  show libbpf's debug messages\n"
 	"  -h, --help     this text; `slotguard OBJECT help` for an object\n"
@@ -124,7 +123,8 @@ int main(int argc, char **argv)
 			return o->fn(argc - first, argv + first);
 		}
 	}
-	fprintf(stderr, "slotguard: unknown object '%s'. Try 'slotguard --help'.\n",
+	fprintf(stderr,
+		"slotguard: unknown object '%s'. Try 'slotguard --help'.\n",
 		argv[optind]);
 	return SG_EXIT_USAGE;
 }

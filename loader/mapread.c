@@ -14,9 +14,9 @@
 #include <bpf/libbpf.h>
 #include "mapread.h"
 
-#define TRACK_CHUNK 16384 /* entries per batch lookup: 1.2 MB */
+#define TRACK_CHUNK	   16384  /* entries per batch lookup: 1.2 MB */
 #define TRACK_PARALLEL_MIN 131072 /* smaller tables: one thread is enough */
-#define TRACK_THREADS_MAX 8
+#define TRACK_THREADS_MAX  8
 
 /* Fills keys[]/values[] with every entry of an array map. */
 static int array_batch(int fd, __u32 entries, __u32 *keys, char *values,
@@ -205,8 +205,8 @@ static int track_parallel(int fd, struct track_walk *w, __u32 from,
 			.walk = w,
 			.fd = fd,
 			.start = from + i * span,
-			.end = i == threads - 1 ? UINT32_MAX :
-						  from + (i + 1) * span,
+			.end = i == threads - 1 ? UINT32_MAX
+						: from + (i + 1) * span,
 		};
 		parts[i].keys = malloc(TRACK_CHUNK * sizeof(*parts[i].keys));
 		parts[i].vals = malloc(TRACK_CHUNK * sizeof(*parts[i].vals));

@@ -20,9 +20,9 @@
 #define SG_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #define SG_HTTP_MAX_CONNECTIONS 64
-#define SG_HTTP_TIMEOUT_SECONDS 5 /* idle */
-#define SG_HTTP_DEADLINE_MS 3000  /* accept to complete request headers */
-#define SG_HTTP_MEMORY_LIMIT (16 * 1024) /* per connection: request cap */
+#define SG_HTTP_TIMEOUT_SECONDS 5    /* idle */
+#define SG_HTTP_DEADLINE_MS	3000 /* accept to complete request headers */
+#define SG_HTTP_MEMORY_LIMIT	(16 * 1024) /* per connection: request cap */
 
 /*
  * libmicrohttpd's timeout is an idle timeout: a client sending one byte a
@@ -73,8 +73,8 @@ static enum MHD_Result sg_reply_text(struct MHD_Connection *conn,
 	char *body = strdup(text);
 
 	return body ? sg_reply(conn, code, "text/plain; charset=utf-8", body,
-			       strlen(body)) :
-		      MHD_NO;
+			       strlen(body))
+		    : MHD_NO;
 }
 
 static void sg_http_arrived(struct sg_metrics *m, struct MHD_Connection *conn)
@@ -82,7 +82,8 @@ static void sg_http_arrived(struct sg_metrics *m, struct MHD_Connection *conn)
 	const union MHD_ConnectionInfo *info;
 	struct sg_http_conn *c;
 
-	info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	info = MHD_get_connection_info(conn,
+				       MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	c = info ? info->socket_context : NULL;
 	if (!c)
 		return;
@@ -104,13 +105,14 @@ static void sg_http_notify(void *cls, struct MHD_Connection *conn,
 	if (toe == MHD_CONNECTION_NOTIFY_CLOSED && c) {
 		c->used = false;
 	} else if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-		info = MHD_get_connection_info(conn,
-					       MHD_CONNECTION_INFO_CONNECTION_FD);
+		info = MHD_get_connection_info(
+			conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 		for (i = 0; info && i < SG_ARRAY_LEN(m->conns); i++) {
 			if (m->conns[i].used)
 				continue;
-			m->conns[i] = (struct sg_http_conn){
-				.fd = info->connect_fd, .used = true };
+			m->conns[i] =
+				(struct sg_http_conn){ .fd = info->connect_fd,
+						       .used = true };
 			clock_gettime(CLOCK_MONOTONIC, &m->conns[i].accepted);
 			*socket_context = &m->conns[i];
 			break;
@@ -245,14 +247,16 @@ int sg_metrics_start(struct sg_metrics **out, struct sg_daemon *d, char *err,
 	pthread_mutex_init(&m->lock, NULL);
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
 		(family == AF_INET6 ? MHD_USE_IPv6 : 0);
-	m->mhd = MHD_start_daemon(
-		flags, 0, NULL, NULL, sg_handle, m, MHD_OPTION_SOCK_ADDR, &ss,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)SG_HTTP_MAX_CONNECTIONS,
-		MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned int)SG_HTTP_TIMEOUT_SECONDS,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)SG_HTTP_MEMORY_LIMIT, MHD_OPTION_NOTIFY_CONNECTION,
-		sg_http_notify, m, MHD_OPTION_END);
+	m->mhd = MHD_start_daemon(flags, 0, NULL, NULL, sg_handle, m,
+				  MHD_OPTION_SOCK_ADDR, &ss,
+				  MHD_OPTION_CONNECTION_LIMIT,
+				  (unsigned int)SG_HTTP_MAX_CONNECTIONS,
+				  MHD_OPTION_CONNECTION_TIMEOUT,
+				  (unsigned int)SG_HTTP_TIMEOUT_SECONDS,
+				  MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+				  (size_t)SG_HTTP_MEMORY_LIMIT,
+				  MHD_OPTION_NOTIFY_CONNECTION, sg_http_notify,
+				  m, MHD_OPTION_END);
 	if (!m->mhd) {
 		snprintf(err, err_len, "cannot listen on %s",
 			 d->settings.metrics_listen);

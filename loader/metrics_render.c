@@ -19,8 +19,8 @@ static void sg_iface_label(const struct sg_state *st, __u32 slot, char *buf,
 	struct sg_iface iface = {};
 	size_t i, o = 0;
 
-	if (!slot || bpf_map_lookup_elem(st->fds[SG_MAP_IFACES], &slot,
-					 &iface) ||
+	if (!slot ||
+	    bpf_map_lookup_elem(st->fds[SG_MAP_IFACES], &slot, &iface) ||
 	    !iface.name[0]) {
 		snprintf(buf, len, "other");
 		return;
@@ -68,7 +68,8 @@ static void sg_render_packets(const struct sg_state *st, FILE *f)
 						kinds[k], name,
 						sg_verdict_name(v),
 						sg_reason_name(r),
-						(unsigned long long)sum[idx * words + k]);
+						(unsigned long long)
+							sum[idx * words + k]);
 				}
 			}
 		}
@@ -98,19 +99,21 @@ static void sg_render_stats(const struct sg_state *st, FILE *f)
 	for (i = 0; i < SG_LEVEL_COUNT * SG_BUDGET_KIND_COUNT; i++)
 		fprintf(f, "slotguard_bans_total{budget=\"%s\"} %llu\n",
 			sg_reason_name(SG_REASON_BUDGET_FIRST + i),
-			(unsigned long long)sg_stat(st, SG_STAT_BANS_FIRST + i));
+			(unsigned long long)sg_stat(st,
+						    SG_STAT_BANS_FIRST + i));
 	fprintf(f, "# HELP slotguard_would_bans_total Bans monitor mode "
 		   "would have made.\n"
 		   "# TYPE slotguard_would_bans_total counter\n");
 	for (i = 0; i < SG_LEVEL_COUNT * SG_BUDGET_KIND_COUNT; i++)
 		fprintf(f, "slotguard_would_bans_total{budget=\"%s\"} %llu\n",
 			sg_reason_name(SG_REASON_BUDGET_FIRST + i),
-			(unsigned long long)sg_stat(st,
-						    SG_STAT_WOULD_BANS_FIRST + i));
-	fprintf(f, "# HELP slotguard_ban_failures_total Bans not made "
-		   "because the ban table was full.\n"
-		   "# TYPE slotguard_ban_failures_total counter\n"
-		   "slotguard_ban_failures_total %llu\n",
+			(unsigned long long)sg_stat(
+				st, SG_STAT_WOULD_BANS_FIRST + i));
+	fprintf(f,
+		"# HELP slotguard_ban_failures_total Bans not made "
+		"because the ban table was full.\n"
+		"# TYPE slotguard_ban_failures_total counter\n"
+		"slotguard_ban_failures_total %llu\n",
 		(unsigned long long)sg_stat(st, SG_STAT_BAN_FAILED));
 	fprintf(f, "# HELP slotguard_events_total Ban events for userspace: "
 		   "sent, suppressed by the events budget, or lost (ring "
@@ -118,7 +121,8 @@ static void sg_render_stats(const struct sg_state *st, FILE *f)
 	for (i = 0; i < 3; i++)
 		fprintf(f, "slotguard_events_total{outcome=\"%s\"} %llu\n",
 			outcome[i],
-			(unsigned long long)sg_stat(st, SG_STAT_EVENTS_SENT + i));
+			(unsigned long long)sg_stat(st,
+						    SG_STAT_EVENTS_SENT + i));
 }
 
 static __u32 sg_map_capacity(int fd)
@@ -153,14 +157,15 @@ static void sg_render_levels(const struct sg_state *st, FILE *f)
 	size_t n = 0, i, active[2] = { 0, 0 }, count;
 	unsigned int l, fam;
 
-	fprintf(f, "# HELP slotguard_tracked_sources Source prefixes in the "
-		   "tracking table (both levels).\n"
-		   "# TYPE slotguard_tracked_sources gauge\n"
-		   "slotguard_tracked_sources %llu\n"
-		   "# HELP slotguard_tracked_sources_capacity Size of the "
-		   "tracking table (max_tracked_sources).\n"
-		   "# TYPE slotguard_tracked_sources_capacity gauge\n"
-		   "slotguard_tracked_sources_capacity %u\n",
+	fprintf(f,
+		"# HELP slotguard_tracked_sources Source prefixes in the "
+		"tracking table (both levels).\n"
+		"# TYPE slotguard_tracked_sources gauge\n"
+		"slotguard_tracked_sources %llu\n"
+		"# HELP slotguard_tracked_sources_capacity Size of the "
+		"tracking table (max_tracked_sources).\n"
+		"# TYPE slotguard_tracked_sources_capacity gauge\n"
+		"slotguard_tracked_sources_capacity %u\n",
 		(unsigned long long)sg_count_tracked(st->fds[SG_MAP_TRACK]),
 		sg_map_capacity(st->fds[SG_MAP_TRACK]));
 	if (!sg_ban_dump(st, &bans, &n))
@@ -193,10 +198,11 @@ static void sg_render_info(const struct sg_state *st, FILE *f)
 	__u32 slot;
 
 	sg_config_read(st, &cfg);
-	fprintf(f, "# HELP slotguard_mode The filter's mode: 1 for the "
-		   "current one.\n# TYPE slotguard_mode gauge\n"
-		   "slotguard_mode{mode=\"monitor\"} %d\n"
-		   "slotguard_mode{mode=\"enforce\"} %d\n",
+	fprintf(f,
+		"# HELP slotguard_mode The filter's mode: 1 for the "
+		"current one.\n# TYPE slotguard_mode gauge\n"
+		"slotguard_mode{mode=\"monitor\"} %d\n"
+		"slotguard_mode{mode=\"enforce\"} %d\n",
 		cfg.mode == SG_MODE_MONITOR, cfg.mode == SG_MODE_ENFORCE);
 	fprintf(f, "# HELP slotguard_interface_attached 1 while the XDP "
 		   "filter is attached to the interface.\n"
@@ -204,16 +210,20 @@ static void sg_render_info(const struct sg_state *st, FILE *f)
 	for (slot = 1; slot < SG_MAX_IFACES; slot++) {
 		LIBBPF_OPTS(bpf_xdp_query_opts, q);
 
-		if (bpf_map_lookup_elem(st->fds[SG_MAP_IFACES], &slot, &iface) ||
+		if (bpf_map_lookup_elem(st->fds[SG_MAP_IFACES], &slot,
+					&iface) ||
 		    !iface.name[0])
 			continue;
 		sg_iface_label(st, slot, name, sizeof(name));
-		fprintf(f, "slotguard_interface_attached{interface=\"%s\"} %d\n",
-			name, !bpf_xdp_query(iface.ifindex, 0, &q) && q.prog_id);
+		fprintf(f,
+			"slotguard_interface_attached{interface=\"%s\"} %d\n",
+			name,
+			!bpf_xdp_query(iface.ifindex, 0, &q) && q.prog_id);
 	}
-	fprintf(f, "# HELP slotguard_build_info Version of the running "
-		   "slotguard.\n# TYPE slotguard_build_info gauge\n"
-		   "slotguard_build_info{version=\"%s\",abi=\"%d\"} 1\n",
+	fprintf(f,
+		"# HELP slotguard_build_info Version of the running "
+		"slotguard.\n# TYPE slotguard_build_info gauge\n"
+		"slotguard_build_info{version=\"%s\",abi=\"%d\"} 1\n",
 		SG_VERSION, SG_ABI_VERSION);
 }
 

@@ -195,8 +195,8 @@ struct json_object *sg_service_json(const struct sg_service *svc,
 	if (name)
 		json_add(o, "name", json_object_new_string(name));
 	json_add(o, "proto",
-		 json_object_new_string(svc->proto == IPPROTO_UDP ? "udp" :
-								    "tcp"));
+		 json_object_new_string(svc->proto == IPPROTO_UDP ? "udp"
+								  : "tcp"));
 	json_add(o, "port", json_object_new_int(svc->port));
 	json_add(o, "dst_restricted",
 		 json_object_new_boolean(svc->flags &

@@ -42,8 +42,8 @@ static bool sg_dst_wanted(const struct sg_settings *s, int map, const void *key)
 	size_t len;
 	int m;
 
-	len = map == SG_MAP_DST_V4 ? sizeof(struct sg_dst_v4_key) :
-				     sizeof(struct sg_dst_v6_key);
+	len = map == SG_MAP_DST_V4 ? sizeof(struct sg_dst_v4_key)
+				   : sizeof(struct sg_dst_v6_key);
 	for (i = 0; i < s->n_services; i++) {
 		for (j = 0; j < s->services[i].n_dsts; j++) {
 			m = sg_dst_key(&s->services[i].dsts[j], i, &want);
@@ -55,8 +55,8 @@ static bool sg_dst_wanted(const struct sg_settings *s, int map, const void *key)
 }
 
 /* Delete destination prefixes that the new settings no longer name. */
-static int sg_dst_prune(const struct sg_state *st,
-			const struct sg_settings *s, int map)
+static int sg_dst_prune(const struct sg_state *st, const struct sg_settings *s,
+			int map)
 {
 	struct sg_dst_v6_key key, next;
 	void *prev = NULL;

@@ -161,8 +161,7 @@ int sg_config_write(const struct sg_state *st, const struct sg_config *cfg);
  */
 int sg_policy_changed(const struct sg_state *st);
 /* Write services, ports and destinations; removes what is gone. */
-int sg_services_apply(const struct sg_state *st,
-		      const struct sg_settings *s);
+int sg_services_apply(const struct sg_state *st, const struct sg_settings *s);
 
 /* ---- lists (lists.c) ---------------------------------------------- */
 /* Make sure both families of a list have an inner map in place. */

@@ -17,15 +17,15 @@
 #include "sg.h"
 
 const char *const sg_map_names[SG_MAP_COUNT] = {
-	[SG_MAP_CONFIG] = "sg_config",	     [SG_MAP_PORTS] = "sg_ports",
-	[SG_MAP_SERVICES] = "sg_services",   [SG_MAP_SVC_STATE] = "sg_svc_state",
-	[SG_MAP_DST_V4] = "sg_dst_v4",	     [SG_MAP_DST_V6] = "sg_dst_v6",
-	[SG_MAP_LISTS_V4] = "sg_lists_v4",   [SG_MAP_LISTS_V6] = "sg_lists_v6",
-	[SG_MAP_BANS_V4] = "sg_bans_v4",     [SG_MAP_BANS_V6] = "sg_bans_v6",
-	[SG_MAP_TRACK] = "sg_track",	     [SG_MAP_GLOBALS] = "sg_globals",
-	[SG_MAP_COUNTERS] = "sg_counters",   [SG_MAP_STATS] = "sg_stats",
-	[SG_MAP_IFSLOTS] = "sg_ifslots",     [SG_MAP_IFACES] = "sg_ifaces",
-	[SG_MAP_EVENTS] = "sg_events",	     [SG_MAP_TRACE] = "sg_trace",
+	[SG_MAP_CONFIG] = "sg_config",	   [SG_MAP_PORTS] = "sg_ports",
+	[SG_MAP_SERVICES] = "sg_services", [SG_MAP_SVC_STATE] = "sg_svc_state",
+	[SG_MAP_DST_V4] = "sg_dst_v4",	   [SG_MAP_DST_V6] = "sg_dst_v6",
+	[SG_MAP_LISTS_V4] = "sg_lists_v4", [SG_MAP_LISTS_V6] = "sg_lists_v6",
+	[SG_MAP_BANS_V4] = "sg_bans_v4",   [SG_MAP_BANS_V6] = "sg_bans_v6",
+	[SG_MAP_TRACK] = "sg_track",	   [SG_MAP_GLOBALS] = "sg_globals",
+	[SG_MAP_COUNTERS] = "sg_counters", [SG_MAP_STATS] = "sg_stats",
+	[SG_MAP_IFSLOTS] = "sg_ifslots",   [SG_MAP_IFACES] = "sg_ifaces",
+	[SG_MAP_EVENTS] = "sg_events",	   [SG_MAP_TRACE] = "sg_trace",
 	[SG_MAP_VCACHE] = "sg_vcache",
 };
 

@@ -13,22 +13,23 @@
 
 /* Pinned state lives here unless --pin-dir says otherwise. */
 #define SG_PIN_DIR_DEFAULT "/sys/fs/bpf/slotguard"
-#define SG_PIN_LOCK_FILE ".lock"
+#define SG_PIN_LOCK_FILE   ".lock"
 #define SG_PIN_LINK_PREFIX "link_" /* link_<ifname>: the pinned bpf_link */
 
 /* Sizes that bound the maps; changing one changes the ABI. */
-#define SG_MAX_SERVICES 64
-#define SG_MAX_IFACES 32     /* counter slots; slot 0 is "other interface" */
-#define SG_IFINDEX_MAX 65536 /* ifindexes at or above this count as slot 0 */
-#define SG_IPV6_EXT_MAX 8    /* extension headers walked before giving up */
-#define SG_BAN_LOOKUP_DEPTH 8 /* expired covering bans looked past */
-#define SG_LIST_MAX_ENTRIES 1048576
-#define SG_BAN_MAX_ENTRIES 65536
-#define SG_DST_MAX_ENTRIES 4096
-#define SG_TRACK_DEFAULT_ENTRIES 262144 /* overridden by max_tracked_sources */
+#define SG_MAX_SERVICES		 64
+#define SG_MAX_IFACES		 32 /* counter slots; slot 0 is "other interface" */
+#define SG_IFINDEX_MAX		 65536 /* ifindexes at or above this count as slot 0 */
+#define SG_IPV6_EXT_MAX		 8 /* extension headers walked before giving up */
+#define SG_BAN_LOOKUP_DEPTH	 8 /* expired covering bans looked past */
+#define SG_LIST_MAX_ENTRIES	 1048576
+#define SG_BAN_MAX_ENTRIES	 65536
+#define SG_DST_MAX_ENTRIES	 4096
+#define SG_TRACK_DEFAULT_ENTRIES 262144 /* overridden by max_tracked_sources \
+					 */
 #define SG_EVENT_RING_BYTES (256 * 1024)
-#define SG_NOTE_LEN 24
-#define SG_IFNAME_LEN 16
+#define SG_NOTE_LEN	    24
+#define SG_IFNAME_LEN	    16
 
 enum sg_family {
 	SG_FAMILY_V4 = 0,
@@ -56,7 +57,7 @@ enum sg_level {
 };
 
 enum sg_budget_kind {
-	SG_BUDGET_CONN = 0,   /* new connections: TCP SYN w/o ACK, QUIC Initial */
+	SG_BUDGET_CONN = 0, /* new connections: TCP SYN w/o ACK, QUIC Initial */
 	SG_BUDGET_PACKET = 1, /* every packet to a protected service */
 	SG_BUDGET_QUOTA = 2,  /* new connections over a long window */
 	SG_BUDGET_KIND_COUNT,
@@ -70,13 +71,13 @@ enum sg_budget_kind {
 enum sg_reason {
 	/* 0 on purpose: the parser returns 0 for "parsed", never this. */
 	SG_REASON_UNPROTECTED = 0, /* not addressed to a protected service */
-	SG_REASON_NOT_IP,	 /* not IPv4/IPv6: passes */
-	SG_REASON_MALFORMED,	 /* truncated or invalid headers: passes */
-	SG_REASON_FRAGMENT,	 /* non-first fragment: no ports to match */
-	SG_REASON_ALLOWLIST,	 /* source on the allowlist */
-	SG_REASON_DENYLIST,	 /* source on the denylist */
-	SG_REASON_BANNED,	 /* source (or its subnet) is banned */
-	SG_REASON_WITHIN_BUDGET, /* charged and within every budget */
+	SG_REASON_NOT_IP,	   /* not IPv4/IPv6: passes */
+	SG_REASON_MALFORMED,	   /* truncated or invalid headers: passes */
+	SG_REASON_FRAGMENT,	   /* non-first fragment: no ports to match */
+	SG_REASON_ALLOWLIST,	   /* source on the allowlist */
+	SG_REASON_DENYLIST,	   /* source on the denylist */
+	SG_REASON_BANNED,	   /* source (or its subnet) is banned */
+	SG_REASON_WITHIN_BUDGET,   /* charged and within every budget */
 	SG_REASON_BUDGET_FIRST,
 	SG_REASON_CONN_RATE = SG_REASON_BUDGET_FIRST,
 	SG_REASON_PACKET_RATE,
@@ -84,8 +85,9 @@ enum sg_reason {
 	SG_REASON_SUBNET_CONN_RATE,
 	SG_REASON_SUBNET_PACKET_RATE,
 	SG_REASON_SUBNET_CONN_QUOTA,
-	SG_REASON_SERVICE_CEILING, /* the service's total new-connection ceiling */
-	SG_REASON_UNTRACKED,	   /* tracking entry could not be made: passes */
+	SG_REASON_SERVICE_CEILING, /* the service's total new-connection ceiling
+				    */
+	SG_REASON_UNTRACKED, /* tracking entry could not be made: passes */
 	SG_REASON_COUNT,
 	SG_REASON_MANUAL = 255, /* only in sg_ban.reason: `slotguard ban add` */
 };
@@ -99,8 +101,8 @@ enum sg_stat {
 	SG_STAT_BANS_FIRST,	   /* + level * kinds + kind: bans made */
 	SG_STAT_WOULD_BANS_FIRST =
 		SG_STAT_BANS_FIRST + SG_LEVEL_COUNT * SG_BUDGET_KIND_COUNT,
-	SG_STAT_COUNT =
-		SG_STAT_WOULD_BANS_FIRST + SG_LEVEL_COUNT * SG_BUDGET_KIND_COUNT,
+	SG_STAT_COUNT = SG_STAT_WOULD_BANS_FIRST +
+			SG_LEVEL_COUNT * SG_BUDGET_KIND_COUNT,
 };
 
 enum sg_list {
@@ -110,7 +112,8 @@ enum sg_list {
 };
 
 /* sg_config.flags */
-#define SG_FLAG_TRACE_PARSE (1U << 0) /* tests: record each parse in sg_trace */
+#define SG_FLAG_TRACE_PARSE (1U << 0) /* tests: record each parse in sg_trace \
+				       */
 #define SG_FLAG_FIXED_CLOCK (1U << 1) /* tests: the clock is time_offset_ns */
 
 /*
@@ -128,29 +131,31 @@ struct sg_config {
 	__u32 abi_version; /* SG_ABI_VERSION of whoever wrote the pins */
 	__u32 mode;	   /* enum sg_mode */
 	__u32 flags;	   /* SG_FLAG_* */
-	__u32 ban_after;   /* violations within ban_window_ns that ban; 0: never */
+	__u32 ban_after;   /* violations within ban_window_ns that ban; 0: never
+			    */
 	__u8 prefix_len[SG_FAMILY_COUNT][SG_LEVEL_COUNT];
 	__u8 pad0[4];
 	struct sg_budget budget[SG_LEVEL_COUNT][SG_BUDGET_KIND_COUNT];
 	__u64 ban_window_ns;
-	__u64 ban_time_ns;   /* first ban; doubles per repeat offence */
-	__u64 ban_max_ns;    /* cap of the doubling */
-	__u64 ban_memory_ns; /* expired bans are remembered this long */
+	__u64 ban_time_ns;	 /* first ban; doubles per repeat offence */
+	__u64 ban_max_ns;	 /* cap of the doubling */
+	__u64 ban_memory_ns;	 /* expired bans are remembered this long */
 	struct sg_budget events; /* ban events to userspace */
 	__s64 time_offset_ns;	 /* added to the kernel clock (or, with
 				  * SG_FLAG_FIXED_CLOCK, the clock itself) */
-	__u64 generation; /* policy generation: bumped by every apply and
-			   * every list change or unban; invalidates
-			   * sg_vcache */
+	__u64 generation;	 /* policy generation: bumped by every apply and
+				  * every list change or unban; invalidates
+				  * sg_vcache */
 };
 
 /* sg_services[i]: a protected service, found through sg_ports. */
-#define SG_SERVICE_DST_RESTRICTED (1U << 0) /* only to sg_dst_v4/v6 prefixes */
+#define SG_SERVICE_DST_RESTRICTED (1U << 0) /* only to sg_dst_v4/v6 prefixes \
+					     */
 #define SG_SERVICE_QUIC (1U << 1)	    /* UDP: QUIC Initial = new conn */
 struct sg_service {
-	__u8 proto;   /* IPPROTO_TCP or IPPROTO_UDP; 0: slot unused */
-	__u8 flags;   /* SG_SERVICE_* */
-	__u16 port;   /* host byte order */
+	__u8 proto; /* IPPROTO_TCP or IPPROTO_UDP; 0: slot unused */
+	__u8 flags; /* SG_SERVICE_* */
+	__u16 port; /* host byte order */
 	__u32 pad0;
 	struct sg_budget ceiling; /* new connections to the whole service */
 };
@@ -192,9 +197,9 @@ struct sg_list_value {
 /* Value of a ban (sg_bans_v4/v6). Expired bans stay ban_memory_ns. */
 #define SG_BAN_MANUAL (1U << 0)
 struct sg_ban {
-	__u64 until_ns; /* drop while now < until_ns (sg clock) */
-	__u64 since_ns; /* start of the current ban */
-	__u32 offences; /* times banned, counting this one */
+	__u64 until_ns;	      /* drop while now < until_ns (sg clock) */
+	__u64 since_ns;	      /* start of the current ban */
+	__u32 offences;	      /* times banned, counting this one */
 	__u32 observed_milli; /* observed rate at ban, per 1000 s */
 	__u32 limit_milli;    /* the budget's rate, per 1000 s */
 	__u8 reason;	      /* enum sg_reason of the budget, or MANUAL */
@@ -209,7 +214,7 @@ struct sg_ban {
  * most /64 (a host owns its /64), so 8 address bytes suffice and a tracked
  * source costs 128 bytes of kernel memory, not 144. addr is masked.
  */
-#define SG_TRACK_ADDR_LEN 8
+#define SG_TRACK_ADDR_LEN      8
 #define SG_TRACK_V6_PREFIX_MAX 64
 struct sg_track_key {
 	__u8 family; /* enum sg_family */
@@ -224,17 +229,17 @@ struct sg_track {
 	__u64 tat[SG_BUDGET_KIND_COUNT]; /* GCRA theoretical arrival times */
 	__u32 packets;			 /* total, for `slotguard top` */
 	__u32 conns;			 /* total new connections */
-	__u32 drops;		/* total over-budget drops (or would-drops) */
-	__u32 window_start_ms;	/* violation window, sg clock in ms */
-	__u32 window_packets;	/* packets in the window */
-	__u16 window_conns;	/* new connections in the window */
-	__u16 violations;	/* over-budget drops in the window, and: */
+	__u32 drops;	       /* total over-budget drops (or would-drops) */
+	__u32 window_start_ms; /* violation window, sg clock in ms */
+	__u32 window_packets;  /* packets in the window */
+	__u16 window_conns;    /* new connections in the window */
+	__u16 violations;      /* over-budget drops in the window, and: */
 };
 /*
  * Monitor mode stores no ban, so without this a source over budget would
  * make a would-ban every ban_after violations; with it, one per window.
  */
-#define SG_TRACK_WOULD_BANNED 0x8000
+#define SG_TRACK_WOULD_BANNED	0x8000
 #define SG_TRACK_VIOLATIONS_MAX 0x7fff
 
 /* sg_svc_state[service]: shared state of a service's ceiling. */

@@ -68,13 +68,14 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, SG_LIST_COUNT);
 	__type(key, __u32);
-	__array(values, struct {
-		__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-		__uint(max_entries, SG_LIST_MAX_ENTRIES);
-		__uint(map_flags, BPF_F_NO_PREALLOC);
-		__uint(key_size, sizeof(struct sg_lpm_v4_key));
-		__uint(value_size, sizeof(struct sg_list_value));
-	});
+	__array(
+		values, struct {
+			__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+			__uint(max_entries, SG_LIST_MAX_ENTRIES);
+			__uint(map_flags, BPF_F_NO_PREALLOC);
+			__uint(key_size, sizeof(struct sg_lpm_v4_key));
+			__uint(value_size, sizeof(struct sg_list_value));
+		});
 } sg_lists_v4 SEC(".maps");
 
 /* enum sg_list -> inner LPM trie of IPv6 source prefixes. */
@@ -82,13 +83,14 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, SG_LIST_COUNT);
 	__type(key, __u32);
-	__array(values, struct {
-		__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-		__uint(max_entries, SG_LIST_MAX_ENTRIES);
-		__uint(map_flags, BPF_F_NO_PREALLOC);
-		__uint(key_size, sizeof(struct sg_lpm_v6_key));
-		__uint(value_size, sizeof(struct sg_list_value));
-	});
+	__array(
+		values, struct {
+			__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+			__uint(max_entries, SG_LIST_MAX_ENTRIES);
+			__uint(map_flags, BPF_F_NO_PREALLOC);
+			__uint(key_size, sizeof(struct sg_lpm_v6_key));
+			__uint(value_size, sizeof(struct sg_list_value));
+		});
 } sg_lists_v6 SEC(".maps");
 
 /* IPv4 source prefix -> struct sg_ban. Never evicted by tracking. */
