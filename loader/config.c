@@ -85,6 +85,14 @@ int sg_conf_error_at(struct sg_conf *c, unsigned int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(c->err + n, sizeof(c->err) - (size_t)n, fmt, ap);
 	va_end(ap);
+	/*
+	 * Messages quote the file's text, which may hold a carriage return
+	 * or a tab: replace them, as parse.c's echo() does, so a message
+	 * cannot garble a terminal or forge a log line.
+	 */
+	for (; c->err[n]; n++)
+		if ((unsigned char)c->err[n] < 0x20 || c->err[n] == 0x7f)
+			c->err[n] = '?';
 	return -EINVAL;
 }
 
