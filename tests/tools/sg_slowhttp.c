@@ -24,7 +24,7 @@
 
 static const char usage[] =
 	"Usage: sg_slowhttp slow --to ADDR --port P [--conns N]\n"
-	"                        [--interval-ms MS] [--duration-s S]\n"
+	"                        [--interval-ms MS] [--duration-s S] [--reopen]\n"
 	"       sg_slowhttp big --to ADDR --port P --header-bytes N\n"
 	"                       [--path PATH] [--timeout-ms MS]\n"
 	"\n"
@@ -33,7 +33,8 @@ static const char usage[] =
 	"      never ending the header, for S seconds (default 10). Prints\n"
 	"      {opened, connect_failed, closed_by_server, first_close_ms,\n"
 	"      open_at_end, bytes_sent}: a server that times out slow\n"
-	"      clients closes them. A closed connection is not reopened.\n"
+	"      clients closes them. A closed connection is reopened only with\n"
+	"      --reopen (opened counts every connect).\n"
 	"big   send 'GET PATH HTTP/1.1' (default /metrics) with one header\n"
 	"      of N bytes, then read the answer for MS (default 5000).\n"
 	"      Prints {sent, send_error, status, closed, elapsed_ms}; status\n"
@@ -123,21 +124,48 @@ static bool peer_acted(int fd)
 	return recv(fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0 || errno != EAGAIN;
 }
 
-/* A connection the server closed (or answered): count it once. */
-static void slow_drop(int *fd, unsigned long *closed, uint64_t *first_close,
-		      uint64_t t0)
+struct slow_run {
+	const struct target *t;
+	int fds[SLOW_MAX_CONNS];
+	unsigned long conns, opened, failed, closed, bytes;
+	uint64_t t0, first_close;
+	bool reopen;
+};
+
+/* Connection i: connect and send the start of a request that never ends. */
+static void slow_open(struct slow_run *r, unsigned long i)
 {
-	close(*fd);
-	*fd = -1;
-	(*closed)++;
-	if (!*first_close)
-		*first_close = now_ms() - t0;
+	static const char start[] = "GET /metrics HTTP/1.1\r\nX-Slow: ";
+
+	r->fds[i] = open_conn(r->t);
+	if (r->fds[i] < 0) {
+		r->failed++;
+		return;
+	}
+	r->opened++;
+	if (send(r->fds[i], start, sizeof(start) - 1, MSG_NOSIGNAL) < 0) {
+		close(r->fds[i]);
+		r->fds[i] = -1;
+		r->closed++;
+		return;
+	}
+	r->bytes += sizeof(start) - 1;
+}
+
+/* The server closed (or answered) connection i: count it, maybe reopen. */
+static void slow_drop(struct slow_run *r, unsigned long i)
+{
+	close(r->fds[i]);
+	r->fds[i] = -1;
+	r->closed++;
+	if (!r->first_close)
+		r->first_close = now_ms() - r->t0;
+	if (r->reopen)
+		slow_open(r, i);
 }
 
 /* Until the time of the next byte, watch every connection for its close. */
-static void slow_watch(int *fds, unsigned long conns, uint64_t until,
-		       unsigned long *closed, uint64_t *first_close,
-		       uint64_t t0)
+static void slow_watch(struct slow_run *r, uint64_t until)
 {
 	static struct pollfd p[SLOW_MAX_CONNS];
 	static unsigned long idx[SLOW_MAX_CONNS];
@@ -145,10 +173,10 @@ static void slow_watch(int *fds, unsigned long conns, uint64_t until,
 	uint64_t now;
 
 	while ((now = now_ms()) < until) {
-		for (i = 0, n = 0; i < conns; i++) {
-			if (fds[i] < 0)
+		for (i = 0, n = 0; i < r->conns; i++) {
+			if (r->fds[i] < 0)
 				continue;
-			p[n] = (struct pollfd){ .fd = fds[i],
+			p[n] = (struct pollfd){ .fd = r->fds[i],
 						.events = POLLIN };
 			idx[n++] = i;
 		}
@@ -159,56 +187,47 @@ static void slow_watch(int *fds, unsigned long conns, uint64_t until,
 		if (poll(p, n, (int)(until - now)) <= 0)
 			continue;
 		for (i = 0; i < n; i++)
-			if (p[i].revents && peer_acted(fds[idx[i]]))
-				slow_drop(&fds[idx[i]], closed, first_close,
-					  t0);
+			if (p[i].revents && peer_acted(p[i].fd))
+				slow_drop(r, idx[i]);
 	}
 }
 
 static int cmd_slow(const struct target *t, unsigned long conns,
-		    unsigned long interval_ms, unsigned long duration_s)
+		    unsigned long interval_ms, unsigned long duration_s,
+		    bool reopen)
 {
-	static int fds[SLOW_MAX_CONNS];
-	static const char start[] = "GET /metrics HTTP/1.1\r\nX-Slow: ";
-	unsigned long i, opened = 0, failed = 0, closed = 0, bytes = 0;
-	uint64_t t0 = now_ms(), end, next, first_close = 0;
+	static struct slow_run r;
+	uint64_t end, next;
+	unsigned long i;
 
-	for (i = 0; i < conns; i++) {
-		fds[i] = open_conn(t);
-		if (fds[i] < 0) {
-			failed++;
-			continue;
-		}
-		opened++;
-		if (send(fds[i], start, sizeof(start) - 1, MSG_NOSIGNAL) < 0)
-			slow_drop(&fds[i], &closed, &first_close, t0);
-		else
-			bytes += sizeof(start) - 1;
-	}
-	end = t0 + duration_s * 1000;
-	for (next = t0 + interval_ms; now_ms() < end; next += interval_ms) {
-		slow_watch(fds, conns, next < end ? next : end, &closed,
-			   &first_close, t0);
+	r = (struct slow_run){
+		.t = t, .conns = conns, .reopen = reopen, .t0 = now_ms()
+	};
+	for (i = 0; i < conns; i++)
+		slow_open(&r, i);
+	end = r.t0 + duration_s * 1000;
+	for (next = r.t0 + interval_ms; now_ms() < end; next += interval_ms) {
+		slow_watch(&r, next < end ? next : end);
 		if (now_ms() >= end)
 			break;
 		for (i = 0; i < conns; i++) {
-			if (fds[i] < 0)
+			if (r.fds[i] < 0)
 				continue;
-			if (!peer_acted(fds[i]) &&
-			    send(fds[i], "a", 1, MSG_NOSIGNAL | MSG_DONTWAIT) ==
-				    1)
-				bytes++;
+			if (!peer_acted(r.fds[i]) &&
+			    send(r.fds[i], "a", 1,
+				 MSG_NOSIGNAL | MSG_DONTWAIT) == 1)
+				r.bytes++;
 			else
-				slow_drop(&fds[i], &closed, &first_close, t0);
+				slow_drop(&r, i);
 		}
 	}
 	for (i = 0; i < conns; i++)
-		if (fds[i] >= 0)
-			close(fds[i]);
+		if (r.fds[i] >= 0)
+			close(r.fds[i]);
 	printf("{\"opened\":%lu,\"connect_failed\":%lu,\"closed_by_server\":%lu,"
 	       "\"first_close_ms\":%llu,\"open_at_end\":%lu,\"bytes_sent\":%lu}\n",
-	       opened, failed, closed, (unsigned long long)first_close,
-	       opened - closed, bytes);
+	       r.opened, r.failed, r.closed, (unsigned long long)r.first_close,
+	       r.opened - r.closed, r.bytes);
 	return 0;
 }
 
@@ -284,12 +303,14 @@ int main(int argc, char **argv)
 		{ "header-bytes", required_argument, NULL, 'b' },
 		{ "path", required_argument, NULL, 'P' },
 		{ "timeout-ms", required_argument, NULL, 'T' },
+		{ "reopen", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long port = 0, conns = 40, interval = 1000, duration = 10;
 	unsigned long header_bytes = 0, timeout = 5000;
 	const char *to = NULL, *path = "/metrics", *cmd;
+	bool reopen = false;
 	struct target t;
 	int c;
 
@@ -300,8 +321,8 @@ int main(int argc, char **argv)
 	cmd = argv[1];
 	argc--;
 	argv++;
-	while ((c = getopt_long(argc, argv, "t:p:c:i:d:b:P:T:h", opts, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, "t:p:c:i:d:b:P:T:Rh", opts,
+				NULL)) != -1) {
 		switch (c) {
 		case 't':
 			to = optarg;
@@ -333,6 +354,9 @@ int main(int argc, char **argv)
 			if (parse_ulong(optarg, 600000, &timeout))
 				goto bad_usage;
 			break;
+		case 'R':
+			reopen = true;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
@@ -344,7 +368,7 @@ int main(int argc, char **argv)
 		goto bad_usage;
 	signal(SIGPIPE, SIG_IGN);
 	if (!strcmp(cmd, "slow"))
-		return cmd_slow(&t, conns, interval, duration);
+		return cmd_slow(&t, conns, interval, duration, reopen);
 	if (!strcmp(cmd, "big") && header_bytes)
 		return cmd_big(&t, header_bytes, path, timeout);
 bad_usage:
