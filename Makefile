@@ -73,6 +73,7 @@ help:
 	@echo '  sudo make integ   only the netns integration tests'
 	@echo '  sudo make bench   benchmarks of issue 7 (~12 min) into docs/BENCHMARKS.md'
 	@echo '  sudo make demo    people vs scalper bots in a netns lab (DEMO_ARGS=--keep|--long|--short)'
+	@echo '  sudo make fuzz    each fuzzer FUZZ_SECONDS=60 (FUZZERS=names); make test-asan: unit tests under ASan+UBSan'
 	@echo '  make install      binary, unit, example config and lists, dashboard'
 	@echo '                    (PREFIX=/usr/local, SYSCONFDIR=/etc, DESTDIR= honoured)'
 	@echo '  make format-check clang-format check of every C file'
@@ -177,3 +178,65 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(wildcard $(BUILD)/*.d $(BUILD)/*/*.d $(BUILD)/*/*/*.d)
+
+# ---- fuzzing and sanitizers (issue 8) ---------------------------------
+# libFuzzer targets tests/fuzz/fuzz_*.c, built by clang with ASan and UBSan
+# into $(BUILD)/fuzz together with their own instrumented copy of the
+# loader core. `make fuzz` runs each for FUZZ_SECONDS (FUZZERS= picks
+# some); `make test` runs their short fixed-seed pass (integ-fuzz_smoke).
+# `make test-asan` is `make test SANITIZE=1` in $(BUILD)/asan, unit tests
+# unless TESTS= says otherwise; leaks and undefined behaviour fail it.
+DEB_PACKAGES += libclang-rt-14-dev
+FUZZ_SECONDS ?= 60
+FUZZERS      ?=
+FUZZ_CC      ?= $(CLANG)
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+FUZZ_CFLAGS  := $(filter-out -fsanitize=%,$(CFLAGS)) -Itests/lib -Itests/fuzz \
+	$(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CORE    := $(FUZZ_DIR)/libslotguard.a
+FUZZ_HELP    := $(FUZZ_DIR)/libfuzzhelp.a
+FUZZ_HELP_SRCS := $(filter-out tests/fuzz/fuzz_%.c,$(wildcard tests/fuzz/*.c)) \
+	tests/lib/harness.c tests/lib/harness_maps.c tests/lib/pkt.c
+FUZZ_RT      := $(shell $(FUZZ_CC) -print-runtime-dir 2>/dev/null)/libclang_rt.fuzzer-$(shell uname -m).a
+
+.PHONY: fuzz test-asan check-fuzz-deps
+all: $(FUZZ_BINS)
+check-deps: check-fuzz-deps
+
+check-fuzz-deps:
+	$(Q)[ -e "$(FUZZ_RT)" ] || $(MAKE) --no-print-directory deps
+
+fuzz: $(FUZZ_BINS)
+	$(Q)BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh long $(FUZZERS)
+
+test-asan:
+	$(Q)$(MAKE) --no-print-directory test SANITIZE=1 BUILD=$(BUILD)/asan \
+		TESTS='$(if $(TESTS),$(TESTS),unit)'
+
+ifeq ($(SANITIZE),1)
+export ASAN_OPTIONS ?= detect_leaks=1
+export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
+endif
+
+$(FUZZ_DIR)/%.o: %.c $(SKELS)
+	$(call msg,FUZZCC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_CORE): $(patsubst %.c,$(FUZZ_DIR)/%.o,$(CORE_SRCS))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_HELP): $(patsubst %.c,$(FUZZ_DIR)/%.o,$(FUZZ_HELP_SRCS))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/tests/fuzz/fuzz_%.o $(FUZZ_HELP) $(FUZZ_CORE)
+	$(call msg,LINK,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
+
+-include $(wildcard $(FUZZ_DIR)/tests/*/*.d)
+# ---- end of fuzzing and sanitizers ------------------------------------
