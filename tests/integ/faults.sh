@@ -35,7 +35,6 @@ if [ ! -x "$SG_SPOOF" ]; then
 	exit 0
 fi
 lab_up allow bot spoof || { fail faults-lab "the lab did not come up"; exit 1; }
-ka=$(lab_k allow)
 allow4=$(lab_client_addr allow) allow6=$(lab_client_addr allow 6)
 allow_if=$(lab_gw_if allow) bot_if=$(lab_gw_if bot) spoof_if=$(lab_gw_if spoof)
 conf=$LAB_TMP/sg.conf
@@ -153,22 +152,26 @@ which_list() {
 	fi
 }
 
+# How long a whole replace takes (the faster of two), so that the kills
+# can land at random points inside one.
 t0=$(lab_now_ms)
 sg allow replace "$LAB_TMP/list-b.txt" >/dev/null
-replace_ms=$(($(lab_now_ms) - t0))
+t1=$(lab_now_ms)
 sg allow replace "$LAB_TMP/list-a.txt" >/dev/null
+t2=$(lab_now_ms)
+replace_ms=$((t1 - t0 < t2 - t1 ? t1 - t0 : t2 - t1))
 setup="$(which_list 4)/$(which_list 6)"
-note "allow replace of 100,002 entries takes $replace_ms ms; kills land at random within it"
+note "allow replace of 100,002 entries takes $replace_ms ms; kills land at random from its start to 20% past its end"
 
-traffic_bg "$LAB_TMP/kill4.json" allow --count 1200 --rate 100/s
+traffic_bg "$LAB_TMP/kill4.json" allow --count 1400 --rate 100/s
 t4=$TRAFFIC_PID
-traffic_bg "$LAB_TMP/kill6.json" allow --family 6 --count 600 --rate 50/s
+traffic_bg "$LAB_TMP/kill6.json" allow --family 6 --count 700 --rate 50/s
 t6=$TRAFFIC_PID
-rounds=0 killed=0 torn= mixed=0 cur=a
-while [ "$rounds" -lt 12 ]; do
+rounds=0 killed=0 torn='' mixed=0 swapped=0 cur=a
+while [ "$rounds" -lt 16 ]; do
 	rounds=$((rounds + 1))
 	next=$([ "$cur" = a ] && echo b || echo a)
-	delay_ms=$((RANDOM % (replace_ms + 1)))
+	delay_ms=$((RANDOM % (replace_ms * 12 / 10 + 1)))
 	nsenter --net="/run/netns/$LAB_GW" "$SG_BIN" --pin-dir "$LAB_PIN" \
 		allow replace "$LAB_TMP/list-$next.txt" >/dev/null 2>&1 &
 	pid=$!
@@ -185,19 +188,20 @@ while [ "$rounds" -lt 12 ]; do
 	"a b" | "b a") mixed=$((mixed + 1)) ;;
 	*) torn+="round $rounds (killed after $delay_ms ms, exit $rc): v4 $s4, v6 $s6; " ;;
 	esac
+	[ "$s4" = "$next" ] && swapped=$((swapped + 1))
 	# The next round replaces whatever the IPv4 list is now by the other.
 	[ "$s4" = b ] && cur=b || cur=a
 done
 wait_pid 30 "$t4"
 wait_pid 30 "$t6"
-note "$rounds replaces, $killed killed before they finished, $mixed left IPv4 and IPv6 from different files (the swap is atomic per family)"
+note "$rounds replaces, $killed killed before they finished, $swapped swapped IPv4 to the new file, $mixed left IPv4 and IPv6 from different files (the swap is atomic per family)"
 check faults-replace-kill-whole-list "after a killed replace each family must be wholly the old or the new file (after a clean replace: $setup): $torn" \
 	[ -z "$torn" -a "$setup" = a/a ]
 check faults-replace-kill-landed-mid-replace "only $killed of $rounds kills came before the replace finished ($replace_ms ms)" \
 	[ "$killed" -ge 3 ]
 for fam in 4 6; do
 	out=$(cat "$LAB_TMP/kill$fam.json")
-	want=$((fam == 4 ? 1200 : 600))
+	want=$((fam == 4 ? 1400 : 700))
 	check faults-replace-kill-client-v$fam "the allowlisted client (IPv$fam) while replaces were killed: $out" \
 		[ "$(jqr "$out" .attempted)" = "$want" -a "$(jqr "$out" .failed)" = 0 ]
 done
