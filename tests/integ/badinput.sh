@@ -9,7 +9,8 @@
 
 CORPUS=$(cd "$(dirname "$0")/badinput" && pwd)
 
-TESTS=(badinput-corpus-base-is-good badinput-config-check-exit-2
+TESTS=(badinput-run-bad-list-exit-2 badinput-run-bad-list-leaves-nothing
+	badinput-corpus-base-is-good badinput-config-check-exit-2
 	badinput-config-check-says-where-and-why badinput-list-replace-exit-2
 	badinput-list-replace-says-where-and-why badinput-list-replace-changes-nothing
 	badinput-list-too-many-entries badinput-sighup-bad-config-daemon-alive
@@ -38,6 +39,33 @@ cp "$LAB_TMP/allow.txt" "$LAB_TMP/allow.good"
 printf '10.200.251.7/32\n' >"$LAB_TMP/deny.txt"
 lab_conf "$LAB_TMP/good.conf"
 cp "$LAB_TMP/good.conf" "$conf"
+
+# ---- a first `run` with a bad allowlist file: refused as bad input, and
+# nothing left behind that would stand in the way of the corrected start.
+# Its own pin directory, so the lab's daemon below starts clean whatever
+# happens here.
+fresh_pin=$LAB_PIN-fresh
+trap 'rm -rf "$fresh_pin"; lab_down' EXIT
+sed "s|^allowlist = .*|allowlist = $CORPUS/list-host-bits.txt|" "$LAB_TMP/good.conf" >"$LAB_TMP/run-badlist.conf"
+timeout 20 nsenter --net="/run/netns/$LAB_GW" "$SG_BIN" --pin-dir "$fresh_pin" \
+	run -c "$LAB_TMP/run-badlist.conf" >"$LAB_TMP/run-badlist.log" 2>&1
+rc=$?
+said=$(grep ' error: ' "$LAB_TMP/run-badlist.log" | head -c 300)
+if [ "$rc" = 2 ] && says "$CORPUS/list-host-bits.txt" 6 'host bits' "$said"; then
+	pass badinput-run-bad-list-exit-2
+else
+	fail badinput-run-bad-list-exit-2 "slotguard run with an allowlist file with a bad line 6: exit $rc (want 2: bad input), said '$said'"
+fi
+left=$(find "$fresh_pin" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+st=$(in_ns "$LAB_GW" "$SG_BIN" --pin-dir "$fresh_pin" status 2>&1 >/dev/null)
+strc=$?
+if [ "$left" = 0 ] && [ "$strc" = 3 ] && lab_xdp_detached_all; then
+	pass badinput-run-bad-list-leaves-nothing
+else
+	fail badinput-run-bad-list-leaves-nothing "after the refused run: $left entries left in its pin directory, XDP attached: $(lab_xdp_detached_all && echo no || echo yes); slotguard status there: exit $strc (want 3, nothing loaded), '${st:0:240}' (a corrected run meets the same)"
+fi
+rm -rf "$fresh_pin"
+
 sg_run_daemon "$conf" || { fail badinput-daemon "slotguard run did not start"; exit 1; }
 
 # settings : what the XDP program runs with, generation aside.
@@ -74,7 +102,7 @@ check badinput-corpus-base-is-good "config check good.conf: exit $rc ($(head -c 
 	[ "$rc" = 0 -a "$rc_list" = 0 ]
 
 # ---- config check: exit 2, FILE:LINE: reason
-n=0 bad_rc= bad_msg=
+n=0 bad_rc='' bad_msg=''
 while read -r f line re; do
 	n=$((n + 1))
 	err=$(sg config check "$CORPUS/$f" 2>&1 >/dev/null)
@@ -87,7 +115,7 @@ check badinput-config-check-says-where-and-why "$bad_msg" [ -z "$bad_msg" ]
 
 # ---- allow replace: exit 2, FILE:LINE: reason, the list as it was
 allow0=$(cidrs allow) deny0=$(cidrs deny)
-n=0 bad_rc= bad_msg= changed=
+n=0 bad_rc='' bad_msg='' changed=''
 while read -r f line re; do
 	n=$((n + 1))
 	err=$(sg allow replace "$CORPUS/$f" 2>&1 >/dev/null)
@@ -139,7 +167,7 @@ hup_says() {
 	wait_until 5 sh -c "tail -c +$((from + 1)) '$SG_DAEMON_LOG' | grep -qF -- \"\$1\"" _ "$1"
 }
 settings0=$(settings)
-n=0 dead= silent= drift=
+n=0 dead='' silent='' drift=''
 while read -r f line re; do
 	n=$((n + 1))
 	cp "$CORPUS/$f" "$conf"
@@ -170,7 +198,7 @@ fi
 # ---- SIGHUP with each broken allowlist file named by the config
 if [ -z "${skip_rest:-}" ]; then
 	allow0=$(cidrs allow)
-	n=0 changed= silent=
+	n=0 changed='' silent=''
 	while read -r f line re; do
 		n=$((n + 1))
 		cp "$CORPUS/$f" "$LAB_TMP/allow.txt"
