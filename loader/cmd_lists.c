@@ -85,29 +85,22 @@ static int cidr_cmp(const void *a, const void *b)
 static int check_present(const struct sg_state *st, const struct sg_cidr *v,
 			 int n)
 {
-	struct sg_cidr *have = NULL;
-	size_t count = 0, j;
 	char buf[64];
 	int i, ret;
 
-	ret = sg_list_dump(st, current_list, &have, &count);
-	if (ret) {
-		sg_errorf("reading the list: %s", strerror(-ret));
-		return SG_EXIT_FAIL;
-	}
 	for (i = 0; i < n; i++) {
-		for (j = 0; j < count; j++)
-			if (!cidr_cmp(&v[i], &have[j]))
-				break;
-		if (j == count) {
-			sg_format_cidr(&v[i], buf, sizeof(buf));
-			sg_errorf("%s is not on the %slist; nothing removed",
-				  buf, sg_list_name(current_list));
-			free(have);
-			return SG_EXIT_USAGE;
+		ret = sg_list_contains(st, current_list, &v[i]);
+		if (ret == 1)
+			continue;
+		sg_format_cidr(&v[i], buf, sizeof(buf));
+		if (ret < 0) {
+			sg_errorf("%s: %s", buf, strerror(-ret));
+			return SG_EXIT_FAIL;
 		}
+		sg_errorf("%s is not on the %slist; nothing removed", buf,
+			  sg_list_name(current_list));
+		return SG_EXIT_USAGE;
 	}
-	free(have);
 	return SG_EXIT_OK;
 }
 
@@ -132,20 +125,28 @@ static int cmd_add_del(int argc, char **argv, bool add)
 	}
 	if (!add)
 		rc = check_present(&st, v, argc - 1);
-	for (i = 0; !rc && i < argc - 1; i++) {
-		ret = add ? sg_list_add(&st, current_list, &v[i])
-			  : sg_list_del(&st, current_list, &v[i]);
+	if (!rc && add) {
+		size_t failed = 0;
+
+		ret = sg_list_add_many(&st, current_list, v, argc - 1, &failed);
+		if (ret) {
+			sg_format_cidr(&v[failed], buf, sizeof(buf));
+			sg_errorf("%s: %s%s; nothing added", buf,
+				  strerror(-ret),
+				  ret == -ENOSPC || ret == -E2BIG ||
+						  ret == -ENOMEM
+					  ? " (the list is full)"
+					  : "");
+			rc = SG_EXIT_FAIL;
+		}
+	}
+	/* del: check_present() made sure every entry is there. */
+	for (i = 0; !rc && !add && i < argc - 1; i++) {
+		ret = sg_list_del(&st, current_list, &v[i]);
 		if (!ret)
 			continue;
 		sg_format_cidr(&v[i], buf, sizeof(buf));
-		if (ret == -ENOENT && !add)
-			sg_errorf("%s is not on the %slist", buf,
-				  sg_list_name(current_list));
-		else
-			sg_errorf("%s: %s%s", buf, strerror(-ret),
-				  ret == -ENOSPC || ret == -E2BIG
-					  ? " (the list is full)"
-					  : "");
+		sg_errorf("%s: %s", buf, strerror(-ret));
 		rc = SG_EXIT_FAIL;
 	}
 	sg_state_close(&st);

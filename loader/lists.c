@@ -6,6 +6,7 @@
  * whole new one, and a killed replace leaves the old list untouched.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,7 +158,8 @@ static __u64 sg_monotonic_ns(void)
 
 static int sg_inner_put(int fd, const struct sg_cidr *c, __u64 now)
 {
-	struct sg_list_value value = { .added_ns = now };
+	struct sg_list_value value = { .added_ns = now,
+				       .prefixlen = c->prefixlen };
 	struct sg_lpm_v6_key key;
 
 	sg_lpm_key(c, &key);
@@ -166,20 +168,83 @@ static int sg_inner_put(int fd, const struct sg_cidr *c, __u64 now)
 	return 0;
 }
 
+/* Is exactly this prefix (not just a cover of it) in the trie? */
+static bool sg_inner_has(int fd, const struct sg_cidr *c)
+{
+	struct sg_list_value value;
+	struct sg_lpm_v6_key key;
+
+	sg_lpm_key(c, &key);
+	return !bpf_map_lookup_elem(fd, &key, &value) &&
+	       value.prefixlen == c->prefixlen;
+}
+
+static int sg_inner_remove(int fd, const struct sg_cidr *c)
+{
+	struct sg_lpm_v6_key key;
+
+	sg_lpm_key(c, &key);
+	return bpf_map_delete_elem(fd, &key) ? -errno : 0;
+}
+
+/*
+ * Add all or nothing: entries already present are left alone, new ones
+ * are added, and if one fails (a full list) the new ones are taken out
+ * again. *failed gets the index of the entry that failed.
+ */
+int sg_list_add_many(const struct sg_state *st, unsigned int list,
+		     const struct sg_cidr *cidrs, size_t count, size_t *failed)
+{
+	int fds[SG_FAMILY_COUNT] = { -1, -1 }, ret;
+	bool *added = calloc(count ? count : 1, sizeof(*added));
+	__u64 now = sg_monotonic_ns();
+	unsigned int family;
+	size_t i;
+
+	ret = added ? sg_list_ensure(st, list) : -ENOMEM;
+	for (family = 0; !ret && family < SG_FAMILY_COUNT; family++) {
+		fds[family] = sg_list_inner_fd(st, list, family);
+		if (fds[family] < 0)
+			ret = fds[family];
+	}
+	for (i = 0; !ret && i < count; i++) {
+		int fd = fds[cidrs[i].family & 1];
+
+		if (sg_inner_has(fd, &cidrs[i]))
+			continue;
+		ret = sg_inner_put(fd, &cidrs[i], now);
+		added[i] = !ret;
+		if (ret && failed)
+			*failed = i;
+	}
+	for (i = 0; ret && added && i < count; i++)
+		if (added[i])
+			sg_inner_remove(fds[cidrs[i].family & 1], &cidrs[i]);
+	for (family = 0; family < SG_FAMILY_COUNT; family++)
+		if (fds[family] >= 0)
+			close(fds[family]);
+	free(added);
+	return ret ? ret : sg_policy_changed(st);
+}
+
+int sg_list_contains(const struct sg_state *st, unsigned int list,
+		     const struct sg_cidr *c)
+{
+	int fd = sg_list_inner_fd(st, list, c->family), ret;
+
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	ret = sg_inner_has(fd, c);
+	close(fd);
+	return ret;
+}
+
 int sg_list_add(const struct sg_state *st, unsigned int list,
 		const struct sg_cidr *c)
 {
-	int fd, ret;
-
-	ret = sg_list_ensure(st, list);
-	if (ret)
-		return ret;
-	fd = sg_list_inner_fd(st, list, c->family);
-	if (fd < 0)
-		return fd;
-	ret = sg_inner_put(fd, c, sg_monotonic_ns());
-	close(fd);
-	return ret ? ret : sg_policy_changed(st);
+	return sg_list_add_many(st, list, c, 1, NULL);
 }
 
 int sg_list_del(const struct sg_state *st, unsigned int list,

@@ -19,7 +19,9 @@
 
 #define SG_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-#define SG_HTTP_MAX_CONNECTIONS 64
+#define SG_HTTP_MAX_CONNECTIONS 256
+#define SG_HTTP_MAX_PENDING 32 /* connections whose request is arriving */
+#define SG_HTTP_EVICT_AGE_MS 250 /* younger ones are never evicted */
 #define SG_HTTP_TIMEOUT_SECONDS 5    /* idle */
 #define SG_HTTP_DEADLINE_MS	3000 /* accept to complete request headers */
 #define SG_HTTP_MEMORY_LIMIT	(16 * 1024) /* per connection: request cap */
@@ -27,7 +29,11 @@
 /*
  * libmicrohttpd's timeout is an idle timeout: a client sending one byte a
  * second never hits it. So we note when each connection was accepted and
- * shut down those whose request has not arrived within the deadline.
+ * shut down those whose request has not arrived within the deadline, and
+ * when more than SG_HTTP_MAX_PENDING requests are arriving at once, the
+ * oldest of them: a scraper's request arrives within a millisecond of
+ * its connection, so a slowloris that reopens what we close can only
+ * ever hold the pending slots, never the one a scrape needs.
  */
 struct sg_http_conn {
 	int fd;
@@ -92,6 +98,37 @@ static void sg_http_arrived(struct sg_metrics *m, struct MHD_Connection *conn)
 	pthread_mutex_unlock(&m->lock);
 }
 
+static long sg_ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1000 +
+	       (b->tv_nsec - a->tv_nsec) / 1000000;
+}
+
+/* Called with m->lock held, after a connection was registered. */
+static void sg_http_evict(struct sg_metrics *m)
+{
+	struct sg_http_conn *oldest = NULL;
+	size_t i, pending = 0;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (i = 0; i < SG_ARRAY_LEN(m->conns); i++) {
+		struct sg_http_conn *c = &m->conns[i];
+
+		if (!c->used || c->arrived)
+			continue;
+		pending++;
+		if (!oldest ||
+		    sg_ms_between(&c->accepted, &oldest->accepted) > 0)
+			oldest = c;
+	}
+	if (pending > SG_HTTP_MAX_PENDING && oldest &&
+	    sg_ms_between(&oldest->accepted, &now) >= SG_HTTP_EVICT_AGE_MS) {
+		shutdown(oldest->fd, SHUT_RDWR);
+		oldest->arrived = true; /* closing; not pending any more */
+	}
+}
+
 static void sg_http_notify(void *cls, struct MHD_Connection *conn,
 			   void **socket_context,
 			   enum MHD_ConnectionNotificationCode toe)
@@ -115,6 +152,7 @@ static void sg_http_notify(void *cls, struct MHD_Connection *conn,
 						       .used = true };
 			clock_gettime(CLOCK_MONOTONIC, &m->conns[i].accepted);
 			*socket_context = &m->conns[i];
+			sg_http_evict(m);
 			break;
 		}
 	}
@@ -124,7 +162,6 @@ static void sg_http_notify(void *cls, struct MHD_Connection *conn,
 void sg_metrics_tick(struct sg_metrics *m)
 {
 	struct timespec now;
-	long ms;
 	size_t i;
 
 	if (!m)
@@ -136,9 +173,7 @@ void sg_metrics_tick(struct sg_metrics *m)
 
 		if (!c->used || c->arrived)
 			continue;
-		ms = (now.tv_sec - c->accepted.tv_sec) * 1000 +
-		     (now.tv_nsec - c->accepted.tv_nsec) / 1000000;
-		if (ms > SG_HTTP_DEADLINE_MS) {
+		if (sg_ms_between(&c->accepted, &now) > SG_HTTP_DEADLINE_MS) {
 			shutdown(c->fd, SHUT_RDWR); /* MHD sees EOF, closes */
 			c->arrived = true;	    /* once is enough */
 		}

@@ -168,6 +168,16 @@ int sg_services_apply(const struct sg_state *st, const struct sg_settings *s);
 int sg_list_ensure(const struct sg_state *st, unsigned int list);
 int sg_list_add(const struct sg_state *st, unsigned int list,
 		const struct sg_cidr *c);
+/*
+ * All or nothing: on failure every entry this call added is removed again
+ * and *failed (if not NULL) is the index of the entry that failed.
+ */
+int sg_list_add_many(const struct sg_state *st, unsigned int list,
+		     const struct sg_cidr *cidrs, size_t count,
+		     size_t *failed);
+/* 1 if exactly this prefix is on the list, 0 if not, or -errno. */
+int sg_list_contains(const struct sg_state *st, unsigned int list,
+		     const struct sg_cidr *c);
 int sg_list_del(const struct sg_state *st, unsigned int list,
 		const struct sg_cidr *c); /* -ENOENT if absent */
 /*

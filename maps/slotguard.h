@@ -189,9 +189,14 @@ struct sg_lpm_v6_key {
 	__u8 addr[16];
 };
 
-/* Value of an allow/deny list entry. */
+/*
+ * Value of an allow/deny list entry. The prefix length is kept so that a
+ * userspace lookup can tell an exact entry from a covering one.
+ */
 struct sg_list_value {
 	__u64 added_ns; /* CLOCK_MONOTONIC when added */
+	__u32 prefixlen;
+	__u32 pad0;
 };
 
 /* Value of a ban (sg_bans_v4/v6). Expired bans stay ban_memory_ns. */
@@ -343,6 +348,7 @@ _Static_assert(sizeof(struct sg_dst_v4_key) == 12, "sg_dst_v4_key");
 _Static_assert(sizeof(struct sg_dst_v6_key) == 24, "sg_dst_v6_key");
 _Static_assert(sizeof(struct sg_lpm_v4_key) == 8, "sg_lpm_v4_key");
 _Static_assert(sizeof(struct sg_lpm_v6_key) == 20, "sg_lpm_v6_key");
+_Static_assert(sizeof(struct sg_list_value) == 16, "sg_list_value");
 _Static_assert(sizeof(struct sg_ban) == 56, "sg_ban");
 _Static_assert(sizeof(struct sg_track_key) == 12, "sg_track_key");
 _Static_assert(sizeof(struct sg_track) == 48, "sg_track");

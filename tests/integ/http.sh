@@ -144,13 +144,13 @@ slow_bg() { # OUT CONNS INTERVAL_MS DURATION_S [--reopen]
 		--conns "$conns" --interval-ms "$interval" --duration-s "$duration" "$@"
 }
 # Far more than a metrics endpoint needs: it must not take them all in.
-# (loader/metrics.c: SG_HTTP_MAX_CONNECTIONS, 64 at the time of writing.)
-slow_bg "$LAB_TMP/idle.json" 200 60000 9
+# (loader/metrics.c: SG_HTTP_MAX_CONNECTIONS, 256 at the time of writing.)
+slow_bg "$LAB_TMP/idle.json" 400 60000 9
 idle_pid=$BG_PID
 sleep 2
 held=$(($(sockets) - idle0))
-check http-connection-cap "200 connections offered: the daemon holds $held more sockets (want 1..64)" \
-	[ "$held" -ge 1 -a "$held" -le 64 ]
+check http-connection-cap "400 connections offered: the daemon holds $held more sockets (want 1..256)" \
+	[ "$held" -ge 1 -a "$held" -le 256 ]
 # They sent half a request and then nothing: closed within seconds.
 wait_pid 15 "$idle_pid"
 idle=$(cat "$LAB_TMP/idle.json")
@@ -158,7 +158,7 @@ if json_ok "$idle" && [ "$(jqr "$idle" .closed_by_server)" -ge 1 ] &&
 	[ "$(jqr "$idle" .first_close_ms)" -le 8000 ]; then
 	pass http-idle-client-timed-out
 else
-	fail http-idle-client-timed-out "200 clients silent after half a request for 9 s: $idle (want the held ones closed within seconds)"
+	fail http-idle-client-timed-out "400 clients silent after half a request for 9 s: $idle (want the held ones closed within seconds)"
 fi
 
 # ---- slowloris: more connections than the cap, one more header byte
