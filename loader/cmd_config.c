@@ -76,6 +76,8 @@ static int config_check(int argc, char **argv)
 	}
 	err[0] = '\0';
 	ret = sg_settings_load(argv[optind], s, err, sizeof(err));
+	if (!ret) /* the lists it names are part of what run would apply */
+		ret = sg_settings_check_lists(s, err, sizeof(err));
 	if (ret) {
 		sg_errorf("%s", err[0] ? err : strerror(-ret));
 		if (json)

@@ -325,8 +325,15 @@ int sg_cmd_run(int argc, char **argv)
 	}
 	install_signals();
 	warn_writable(d, &d->settings);
+	/* Bad list files are bad input: refuse before anything is loaded. */
+	if (sg_settings_check_lists(&d->settings, err, sizeof(err))) {
+		sg_log(d, "error", "%s", err);
+		rc = SG_EXIT_USAGE;
+		goto out;
+	}
 	if (start(d)) {
-		sg_daemon_shutdown(d, true);
+		/* Pins this run made from nothing would only confuse the next. */
+		sg_daemon_shutdown(d, !d->fresh_pins);
 		rc = SG_EXIT_FAIL;
 		goto out;
 	}

@@ -181,6 +181,7 @@ int sg_daemon_load(struct sg_daemon *d, char *err, size_t len)
 	ret = sg_reuse_pins(d, reused, err, len);
 	if (ret)
 		return ret;
+	d->fresh_pins = !reused[SG_MAP_CONFIG];
 	ret = slotguard__load(d->skel);
 	if (ret) {
 		snprintf(err, len,

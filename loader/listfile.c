@@ -195,3 +195,22 @@ int sg_read_list_file(const char *path, struct sg_cidr **out, size_t *count,
 	*count = dedup(lf.v, lf.n);
 	return 0;
 }
+
+int sg_settings_check_lists(const struct sg_settings *s, char *err,
+			    size_t err_len)
+{
+	const char *files[SG_LIST_COUNT] = { s->allow_file, s->deny_file };
+	struct sg_cidr *v;
+	size_t n;
+	int i, ret;
+
+	for (i = 0; i < SG_LIST_COUNT; i++) {
+		if (!files[i][0])
+			continue;
+		ret = sg_read_list_file(files[i], &v, &n, err, err_len);
+		if (ret)
+			return ret;
+		free(v);
+	}
+	return 0;
+}

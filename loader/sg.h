@@ -103,6 +103,9 @@ void sg_settings_defaults(struct sg_settings *s);
  */
 int sg_settings_load(const char *path, struct sg_settings *s, char *err,
 		     size_t err_len);
+/* Read the allow and deny files the settings name: 0 or err as above. */
+int sg_settings_check_lists(const struct sg_settings *s, char *err,
+			    size_t err_len);
 /* Human summary of the budgets, for `status` and `config check`. */
 void sg_settings_print(const struct sg_settings *s, FILE *f);
 
