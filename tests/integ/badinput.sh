@@ -40,6 +40,11 @@ printf '10.200.251.7/32\n' >"$LAB_TMP/deny.txt"
 lab_conf "$LAB_TMP/good.conf"
 cp "$LAB_TMP/good.conf" "$conf"
 
+# says FILE LINE REGEX TEXT : TEXT names FILE:LINE: and gives a reason.
+says() {
+	grep -qF -- "$1:$2: " <<<"$4" && grep -Eq -- "$3" <<<"$4"
+}
+
 # ---- a first `run` with a bad allowlist file: refused as bad input, and
 # nothing left behind that would stand in the way of the corrected start.
 # Its own pin directory, so the lab's daemon below starts clean whatever
@@ -88,10 +93,6 @@ expect_cases() {
 	grep -v '^#' "$CORPUS/expect" | grep "^$1"
 }
 
-# says FILE LINE REGEX TEXT : TEXT names FILE:LINE: and gives a reason.
-says() {
-	grep -qF -- "$1:$2: " <<<"$4" && grep -Eq -- "$3" <<<"$4"
-}
 
 # ---- the corpus is one defect away from good files
 sg config check "$CORPUS/good.conf" >/dev/null 2>"$LAB_TMP/good.err"
