@@ -10,7 +10,7 @@
 #          then one line per fuzzer: executions, coverage, what it found.
 # Usage: tests/fuzz/run.sh smoke|long [NAME...]   (NAME: cidr, config, ...)
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 BUILD=${BUILD:-build}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 mode=${1:-smoke}
@@ -25,10 +25,9 @@ declare -A smoke_runs=([cidr]=200000 [duration]=200000 [rate]=200000
 	[listfile]=50000 [config]=40000 [datapath]=8000)
 declare -A max_len=([config]=8192 [datapath]=2049)
 
-flags_of() { # NAME: the libFuzzer flags every run of it gets
-	local f=(-max_len="${max_len[$1]:-4096}" -print_final_stats=1)
-	[ -e "tests/fuzz/dicts/$1.dict" ] && f+=(-dict="tests/fuzz/dicts/$1.dict")
-	echo "${f[@]}"
+set_flags() { # NAME: flags=(the libFuzzer flags every run of it gets)
+	flags=(-max_len="${max_len[$1]:-4096}" -print_final_stats=1)
+	[ -e "tests/fuzz/dicts/$1.dict" ] && flags+=(-dict="tests/fuzz/dicts/$1.dict")
 }
 
 # The seed corpus: committed, or for the data path built from pkt.c.
@@ -80,7 +79,8 @@ regressions() { # NAME
 			SG_FUZZ_REPLAY=$f SG_FUZZ_HISTORY_DIR=$dir/artifacts \
 				"$bin" >>"$log" 2>&1
 		else
-			"$bin" $(flags_of "$1") "$f" >>"$log" 2>&1
+			set_flags "$1"
+			"$bin" "${flags[@]}" "$f" >>"$log" 2>&1
 		fi || { echo "FAIL: fuzz_$1_regressions: $f: $(why_of "$log")"; return; }
 	done
 	echo "PASS: fuzz_$1_regressions"
@@ -91,8 +91,8 @@ smoke() { # NAME
 	local bin=$dir/fuzz_$1 log=$dir/logs/$1-smoke.log corpus seeds
 	corpus=$(mktemp -d "$dir/smoke-corpus.XXXXXX")
 	seeds=$(seeds_of "$1") || { echo "FAIL: fuzz_$1_smoke: no seeds"; return; }
-	# shellcheck disable=SC2046
-	if SG_FUZZ_HISTORY_DIR=$dir/artifacts "$bin" $(flags_of "$1") \
+	set_flags "$1"
+	if SG_FUZZ_HISTORY_DIR=$dir/artifacts "$bin" "${flags[@]}" \
 		-seed=1 -runs="${smoke_runs[$1]}" -max_total_time=30 \
 		-artifact_prefix="$dir/artifacts/" "$corpus" "$seeds" \
 		>"$log" 2>&1; then
@@ -109,9 +109,9 @@ long() { # NAME
 	local seeds found=none
 	mkdir -p "$corpus"
 	seeds=$(seeds_of "$1") || { echo "fuzz_$1: no seeds"; return 1; }
-	# shellcheck disable=SC2046
+	set_flags "$1"
 	SG_FUZZ_HISTORY_DIR=$dir/artifacts SG_FUZZ_SUMMARY=1 "$bin" \
-		$(flags_of "$1") -max_total_time="$FUZZ_SECONDS" \
+		"${flags[@]}" -max_total_time="$FUZZ_SECONDS" \
 		-artifact_prefix="$dir/artifacts/" "$corpus" "$seeds" \
 		>"$log" 2>&1 || found=$(why_of "$log")
 	echo "fuzz_$1: ${FUZZ_SECONDS} s, $(stats_of "$log"); found: $found"
@@ -120,6 +120,7 @@ long() { # NAME
 }
 
 mkdir -p "$dir/logs" "$dir/artifacts"
+flags=()
 failed=0
 for n in "${names[@]}"; do
 	if [ ! -x "$dir/fuzz_$n" ]; then
