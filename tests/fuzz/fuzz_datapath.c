@@ -209,7 +209,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		}
 		replay(v, NULL, n);
 		fprintf(stderr,
-			"fuzz_datapath: %s: %u inputs, no invariant broken\n",
+			"fuzz_datapath: %s: %u inputs, every invariant held\n",
 			history, n);
 		free(v);
 		exit(0);

@@ -56,7 +56,7 @@ stats_of() { # LOG
 # Why a run failed: the invariant or sanitizer line, and the saved input.
 why_of() { # LOG
 	local what saved history
-	what=$(grep -m1 -E 'invariant broken|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error' "$1")
+	what=$(grep -m1 -E ': invariant broken: |ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error' "$1")
 	saved=$(sed -n 's/.*Test unit written to \([^ ]*\).*/\1/p' "$1" | head -1)
 	history=$(sed -n 's/^fuzz_datapath: \([^ ]*\): the last .*/\1/p' "$1" | head -1)
 	echo "${what:-exited without a report (see $1)}${saved:+; input: $saved}${history:+; history: $history}"
@@ -69,18 +69,18 @@ needs_root() { # NAME: prints a SKIP reason if this fuzzer cannot run
 
 # Committed inputs that once failed; the data path replays histories.
 regressions() { # NAME
-	local bin=$dir/fuzz_$1 log=$dir/logs/$1-regressions.log f n=0
+	local bin=$dir/fuzz_$1 log=$dir/logs/$1-regression.log f n=0
 	local files=(tests/fuzz/regressions/"$1"/*)
 	[ -e "${files[0]}" ] || return 0
-	: >"$log"
+	set_flags "$1"
 	for f in "${files[@]}"; do
 		n=$((n + 1))
+		# The braces' stderr takes bash's "Aborted" job notice.
 		if [ "$1" = datapath ]; then
-			SG_FUZZ_REPLAY=$f SG_FUZZ_HISTORY_DIR=$dir/artifacts \
-				"$bin" >>"$log" 2>&1
+			{ SG_FUZZ_REPLAY=$f SG_FUZZ_HISTORY_DIR=$dir/artifacts \
+				"$bin" >"$log" 2>&1; } 2>/dev/null
 		else
-			set_flags "$1"
-			"$bin" "${flags[@]}" "$f" >>"$log" 2>&1
+			{ "$bin" "${flags[@]}" "$f" >"$log" 2>&1; } 2>/dev/null
 		fi || { echo "FAIL: fuzz_$1_regressions: $f: $(why_of "$log")"; return; }
 	done
 	echo "PASS: fuzz_$1_regressions"
