@@ -219,6 +219,9 @@ test-asan:
 ifeq ($(SANITIZE),1)
 export ASAN_OPTIONS ?= detect_leaks=1
 export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
+ifeq ($(BUILD),build)
+$(warning SANITIZE=1 shares build/ with the plain build, whose objects it does not rebuild; `make test-asan` builds in build/asan)
+endif
 endif
 
 $(FUZZ_DIR)/%.o: %.c $(SKELS)
