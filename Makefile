@@ -129,14 +129,16 @@ $(BUILD)/tools/%: tests/tools/%.c $(CORE_LIB) $(BUILD)/tests/lib/pkt.o $(SKELS)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib $(LDFLAGS) $< $(BUILD)/tests/lib/pkt.o \
 		$(CORE_LIB) $(LDLIBS) -o $@
 
+# The fuzzers are built for the tests (their smoke pass), not by `all`:
+# installing slotguard needs no libFuzzer.
 test: check-deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all fuzzers
 	$(Q)BUILD=$(BUILD) tests/run.sh $(TESTS)
 
 unit: all
 	$(Q)BUILD=$(BUILD) tests/run.sh 'unit*'
 
-integ: all
+integ: all fuzzers
 	$(Q)BUILD=$(BUILD) tests/run.sh 'integ*'
 
 bench: check-deps all
@@ -203,7 +205,8 @@ FUZZ_HELP_SRCS := $(filter-out tests/fuzz/fuzz_%.c,$(wildcard tests/fuzz/*.c)) \
 FUZZ_RT      := $(shell $(FUZZ_CC) -print-runtime-dir 2>/dev/null)/libclang_rt.fuzzer-$(shell uname -m).a
 
 .PHONY: fuzz test-asan check-fuzz-deps
-all: $(FUZZ_BINS)
+fuzzers: $(FUZZ_BINS)
+.PHONY: fuzzers
 check-deps: check-fuzz-deps
 
 check-fuzz-deps:
