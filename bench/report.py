@@ -149,9 +149,14 @@ class Report:
                         ("slotguard", "slotguard"), ("git", "tree"),
                         ("date", "run at"),
                         ("load_start", "load average at start (1/5/15 min)"),
-                        ("load_end", "load average at end")]:
+                        ("load_end", "load average at end"),
+                        ("cpu_avail_start", "CPU a busy loop got at start "
+                         "(CPU {tx}, CPU {rx})"),
+                        ("cpu_avail_end", "... at end")]:
             if k in i:
-                self.p("| {} | {} |".format(name, i[k]))
+                self.p("| {} | {} |".format(
+                    name.format(tx=i.get("tx_cpu"), rx=i.get("rx_cpu")),
+                    i[k]))
         self.p()
         self.p("Command: `{}` (as root; `make bench` runs "
                "`bench/run.sh $(BENCH_ARGS)`).".format(i.get("command", "")))
@@ -251,9 +256,14 @@ class Report:
                "(`/proc/PID/schedstat`) per received frame; 1000 / ns/pkt "
                "is the Mpps that one whole CPU would sustain "
                "(**CPU-bound Mpps**).")
-        self.p("- **rx CPU**: share of the receiving CPU that thread used. "
-               "Under 100% means the sender, not the receiver, was the "
-               "bottleneck: compare ns/pkt then.")
+        self.p("- **rx thread**: share of the receiving CPU that thread "
+               "used; **rx CPU idle**: share of that CPU the guest saw "
+               "idle. Thread under 100% with the CPU busy: others ran there "
+               "(at most 5% against SCHED_FIFO) or the thread slept on an "
+               "empty ring, i.e. the sender was the bottleneck. Thread "
+               "under 100% with the CPU idle while frames overflowed the "
+               "ring: the host did not run this vCPU (see the busy-loop "
+               "line above). In both cases compare ns/pkt.")
         self.p("- **passed**: share of received frames that entered IPv4 "
                "input past the filter (`Ip: InReceives` of the gateway; "
                "minus iptables' own drops, which come after it).")
@@ -274,9 +284,10 @@ class Report:
             spoofed = w.endswith("-1m")
             self.p("### " + WORKLOAD_NAMES[w])
             self.p()
-            head = ("| row | rx Mpps | ns/pkt | CPU-bound Mpps | rx CPU | "
-                    "passed | offered Mpps | XDP prog ns |")
-            sep = "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+            head = ("| row | rx Mpps | ns/pkt | CPU-bound Mpps | rx thread "
+                    "| rx CPU idle | passed | offered Mpps | XDP prog ns |")
+            sep = ("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: "
+                   "| ---: |")
             if spoofed:
                 head += " allowlisted kept |"
                 sep += " ---: |"
@@ -287,15 +298,17 @@ class Report:
                 if not c:
                     continue
                 pn = self.prog_ns.get((w, row))
-                line = "| {} | {} | {} | {} | {} | {} | {} | {} |".format(
+                line = ("| {} | {} | {} | {} | {} | {} | {} | {} | {} |"
+                        .format(
                     ROW_NAMES[row],
                     span([r["rx_mpps"] for r in c], "{:.2f}"),
                     span([r["ns"] for r in c], "{:.0f}"),
                     "{:.2f}".format(1000 / med(c, "ns")),
                     "{:.0f}%".format(100 * med(c, "util")),
+                    "{:.0f}%".format(100 * med(c, "idle")),
                     span([100 * r["passed"] for r in c], "{:.1f}%"),
                     "{:.2f}".format(med(c, "offered")),
-                    "{:.0f}".format(pn) if pn else "—")
+                    "{:.0f}".format(pn) if pn else "—"))
                 if spoofed:
                     kept = [100 * r["allow_kept"] for r in c
                             if "allow_kept" in r]

@@ -523,6 +523,35 @@ machine() {
 
 load() { # WHEN
 	printf 'load_%s\t%s\n' "$1" "$(cut -d' ' -f1-3 /proc/loadavg)" >>"$RESULTS/machine.tsv"
+	printf 'cpu_avail_%s\t%s\n' "$1" "$(cpu_avail)" >>"$RESULTS/machine.tsv"
+}
+
+# cpu_avail : the share of each CPU a busy loop pinned to it gets in one
+# second, e.g. "0.99 0.98". This guest's host sometimes caps the whole VM
+# (the guest then sees idle time it cannot use); other load lowers it too.
+cpu_avail() {
+	python3 - "$TX_CPU" "$RX_CPU" <<'PY'
+import os, sys, time
+def spin(cpu, w):
+    os.sched_setaffinity(0, {cpu})
+    t0, c0 = time.monotonic(), time.process_time()
+    while time.monotonic() - t0 < 1.0:
+        pass
+    os.write(w, b"%.2f" % ((time.process_time() - c0) / (time.monotonic() - t0)))
+    os._exit(0)
+out = []
+pipes = []
+for cpu in map(int, sys.argv[1:]):
+    r, w = os.pipe()
+    if os.fork() == 0:
+        spin(cpu, w)
+    os.close(w)
+    pipes.append(r)
+for r in pipes:
+    out.append(os.read(r, 16).decode())
+    os.wait()
+print(" ".join(out))
+PY
 }
 
 part1() {
