@@ -158,8 +158,9 @@ class Report:
                     name.format(tx=i.get("tx_cpu"), rx=i.get("rx_cpu")),
                     i[k]))
         self.p()
-        self.p("Command: `{}` (as root; `make bench` runs "
-               "`bench/run.sh $(BENCH_ARGS)`).".format(i.get("command", "")))
+        self.p("Command: `{}`, as root (`make bench` is `bench/run.sh "
+               "$(BENCH_ARGS)` after building). Raw results: the directory "
+               "bench/run.sh names at its end.".format(i.get("command", "")))
         self.p()
 
     def part1(self):
@@ -471,8 +472,8 @@ class Report:
         self.p("Throughput ratios are given twice: as measured (rx Mpps) "
                "and CPU-bound (1000 / ns/pkt of the receiving thread). They "
                "differ where the generator, not the receiving CPU, was the "
-               "bottleneck (rx CPU under 100%): there only the CPU-bound "
-               "ratio compares the filters. A ratio target is met when both "
+               "bottleneck (rx thread well under 95%), or where the host "
+               "did not run the receiving vCPU (rx CPU idle high). A ratio target is met when both "
                "ratios are, *met (CPU-bound)* when only the CPU-bound one "
                "is.")
         self.p()
