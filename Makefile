@@ -71,7 +71,7 @@ help:
 	@echo '  sudo make test    install what is missing, build, run every test'
 	@echo '  sudo make unit    only the BPF_PROG_TEST_RUN unit tests'
 	@echo '  sudo make integ   only the netns integration tests'
-	@echo '  sudo make bench   benchmarks of issue 7 (~12 min) into docs/BENCHMARKS.md'
+	@echo '  sudo make bench   benchmarks of issue 7 (~13 min) into docs/BENCHMARKS.md'
 	@echo '  sudo make demo    people vs scalper bots in a netns lab (DEMO_ARGS=--keep|--long|--short)'
 	@echo '  sudo make fuzz    each fuzzer FUZZ_SECONDS=60 (FUZZERS=names); make test-asan: unit tests under ASan+UBSan'
 	@echo '  make install      binary, unit, example config and lists, dashboard'
