@@ -79,11 +79,16 @@ static __always_inline int sg_finish(struct xdp_md *ctx,
 	return verdict == SG_VERDICT_DROP ? XDP_DROP : XDP_PASS;
 }
 
-static __always_inline int sg_list_has(__u32 list, const struct sg_pkt *p)
+static __always_inline int sg_list_has(const struct sg_config *cfg, __u32 list,
+				       const struct sg_pkt *p)
 {
 	struct sg_lpm_v6_key k6;
 	struct sg_lpm_v4_key k4;
 	void *inner;
+
+	/* An empty list costs no walk (a spoofed flood meets one per frame). */
+	if (!(cfg->flags & SG_FLAG_LIST_NONEMPTY(list, p->family & 1)))
+		return 0;
 
 	if (p->family == SG_FAMILY_V4) {
 		inner = bpf_map_lookup_elem(&sg_lists_v4, &list);
@@ -120,29 +125,24 @@ static __always_inline int sg_dst_protected(__u32 service,
 	return bpf_map_lookup_elem(&sg_dst_v6, &k6) != NULL;
 }
 
-/* The protected service this frame is addressed to, or NULL. */
-static __always_inline struct sg_service *sg_service_of(const struct sg_pkt *p,
-							__u32 *index)
+/* The sg_ports entry of the protected service the frame is for, or NULL. */
+static __always_inline struct sg_port *sg_port_of(const struct sg_pkt *p)
 {
-	struct sg_service *svc;
-	__u32 key, *slot;
+	struct sg_port *port;
+	__u32 key;
 
 	if (!p->has_ports)
 		return NULL;
 	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
 		return NULL;
 	key = sg_port_key(p->proto == IPPROTO_UDP, p->dport);
-	slot = bpf_map_lookup_elem(&sg_ports, &key);
-	if (!slot || !*slot)
+	port = bpf_map_lookup_elem(&sg_ports, &key);
+	if (!port || !port->service)
 		return NULL;
-	*index = *slot - 1;
-	svc = bpf_map_lookup_elem(&sg_services, index);
-	if (!svc || !svc->proto)
+	if ((port->flags & SG_SERVICE_DST_RESTRICTED) &&
+	    !sg_dst_protected(port->service - 1, p))
 		return NULL;
-	if ((svc->flags & SG_SERVICE_DST_RESTRICTED) &&
-	    !sg_dst_protected(*index, p))
-		return NULL;
-	return svc;
+	return port;
 }
 
 /* Find or make the tracking entry of the source's prefix at one level. */
@@ -248,12 +248,15 @@ __noinline __u32 sg_charge_level(const struct sg_config *cfg,
 }
 
 /* The whole-service ceiling on new connections. */
-static __always_inline int
-sg_ceiling_over(__u32 index, const struct sg_service *svc, __u64 now)
+static __always_inline int sg_ceiling_over(const struct sg_port *port,
+					   __u64 now)
 {
+	__u32 index = port->service - 1;
 	struct sg_service_state *st;
+	struct sg_service *svc;
 
-	if (!svc->ceiling.interval_ns)
+	svc = bpf_map_lookup_elem(&sg_services, &index);
+	if (!svc || !svc->ceiling.interval_ns)
 		return 0;
 	st = bpf_map_lookup_elem(&sg_svc_state, &index);
 	return st && sg_gcra_over(&st->conn_tat, &svc->ceiling, now);
@@ -309,11 +312,11 @@ static __always_inline __u64 sg_now(const struct sg_config *cfg)
 }
 
 static __always_inline int sg_is_new_conn(const struct sg_pkt *p,
-					  const struct sg_service *svc)
+					  const struct sg_port *port)
 {
 	if (p->proto == IPPROTO_TCP)
 		return (p->tcp_flags & (SG_TCP_SYN | SG_TCP_ACK)) == SG_TCP_SYN;
-	return (svc->flags & SG_SERVICE_QUIC) && p->quic_initial;
+	return (port->flags & SG_SERVICE_QUIC) && p->quic_initial;
 }
 
 SEC("xdp")
@@ -325,12 +328,12 @@ int slotguard_xdp(struct xdp_md *ctx)
 	 */
 	__u64 bytes = (__u64)((long)ctx->data_end - (long)ctx->data);
 	struct sg_vcache_entry *cache;
-	struct sg_service *svc = NULL;
+	struct sg_port *port = NULL;
 	struct sg_config *cfg;
 	struct sg_ban *ban;
 	__u32 cached;
 	struct sg_pkt pkt = {}; /* initialised: a global func reads it */
-	__u32 zero = 0, index = 0, reason;
+	__u32 zero = 0, reason;
 	int new_conn;
 	__u64 now;
 
@@ -347,8 +350,8 @@ int slotguard_xdp(struct xdp_md *ctx)
 	 * source-wide verdicts (allow, deny, ban) still apply to it.
 	 */
 	if (pkt.frag != SG_FRAG_LATER) {
-		svc = sg_service_of(&pkt, &index);
-		if (!svc)
+		port = sg_port_of(&pkt);
+		if (!port)
 			return sg_finish(ctx, cfg, &pkt, bytes,
 					 SG_REASON_UNPROTECTED, 0);
 	}
@@ -363,11 +366,11 @@ int slotguard_xdp(struct xdp_md *ctx)
 	if (cached == SG_VCACHE_BANNED && now < cache->until_ns)
 		return sg_finish(ctx, cfg, &pkt, bytes, SG_REASON_BANNED, 1);
 
-	if (sg_list_has(SG_LIST_ALLOW, &pkt)) {
+	if (sg_list_has(cfg, SG_LIST_ALLOW, &pkt)) {
 		sg_vcache_put(cache, cfg, &pkt, SG_VCACHE_ALLOW, 0);
 		return sg_finish(ctx, cfg, &pkt, bytes, SG_REASON_ALLOWLIST, 0);
 	}
-	if (sg_list_has(SG_LIST_DENY, &pkt)) {
+	if (sg_list_has(cfg, SG_LIST_DENY, &pkt)) {
 		sg_vcache_put(cache, cfg, &pkt, SG_VCACHE_DENY, 0);
 		return sg_finish(ctx, cfg, &pkt, bytes, SG_REASON_DENYLIST, 1);
 	}
@@ -377,16 +380,16 @@ int slotguard_xdp(struct xdp_md *ctx)
 			      ban->until_ns);
 		return sg_finish(ctx, cfg, &pkt, bytes, SG_REASON_BANNED, 1);
 	}
-	if (!svc)
+	if (!port)
 		return sg_finish(ctx, cfg, &pkt, bytes, SG_REASON_FRAGMENT, 0);
 
-	new_conn = sg_is_new_conn(&pkt, svc);
+	new_conn = sg_is_new_conn(&pkt, port);
 	reason = sg_charge_level(cfg, &pkt, SG_LEVEL_SOURCE, new_conn, now);
 	if (reason == SG_REASON_WITHIN_BUDGET)
 		reason = sg_charge_level(cfg, &pkt, SG_LEVEL_SUBNET, new_conn,
 					 now);
 	if (reason == SG_REASON_WITHIN_BUDGET && new_conn &&
-	    sg_ceiling_over(index, svc, now))
+	    sg_ceiling_over(port, now))
 		reason = SG_REASON_SERVICE_CEILING;
 	return sg_finish(ctx, cfg, &pkt, bytes, reason,
 			 reason != SG_REASON_WITHIN_BUDGET &&

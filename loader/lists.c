@@ -197,6 +197,7 @@ int sg_list_add_many(const struct sg_state *st, unsigned int list,
 {
 	int fds[SG_FAMILY_COUNT] = { -1, -1 }, ret;
 	bool *added = calloc(count ? count : 1, sizeof(*added));
+	__u32 bits = 0;
 	__u64 now = sg_monotonic_ns();
 	unsigned int family;
 	size_t i;
@@ -224,7 +225,12 @@ int sg_list_add_many(const struct sg_state *st, unsigned int list,
 		if (fds[family] >= 0)
 			close(fds[family]);
 	free(added);
-	return ret ? ret : sg_policy_changed(st);
+	if (ret)
+		return ret;
+	/* Present or added, these families now have entries. */
+	for (i = 0; i < count; i++)
+		bits |= SG_FLAG_LIST_NONEMPTY(list, cidrs[i].family & 1);
+	return sg_config_list_bits(st, bits, 0);
 }
 
 int sg_list_contains(const struct sg_state *st, unsigned int list,
@@ -267,6 +273,8 @@ int sg_list_replace(const struct sg_state *st, unsigned int list,
 		    const struct sg_cidr *cidrs, size_t count)
 {
 	int fds[SG_FAMILY_COUNT] = { -1, -1 };
+	__u32 bits = 0, all = SG_FLAG_LIST_NONEMPTY(list, SG_FAMILY_V4) |
+			      SG_FLAG_LIST_NONEMPTY(list, SG_FAMILY_V6);
 	unsigned int family;
 	__u64 now = sg_monotonic_ns();
 	size_t i;
@@ -279,15 +287,26 @@ int sg_list_replace(const struct sg_state *st, unsigned int list,
 		if (fds[family] < 0)
 			ret = fds[family];
 	}
-	for (i = 0; i < count && !ret; i++)
+	for (i = 0; i < count && !ret; i++) {
 		ret = sg_inner_put(fds[cidrs[i].family & 1], &cidrs[i], now);
-	/* Only now, with both tries complete, does anything visible change. */
+		bits |= SG_FLAG_LIST_NONEMPTY(list, cidrs[i].family & 1);
+	}
+	/*
+	 * Only now, with both tries complete, does anything visible change.
+	 * A family that gains entries gets its bit before its swap, one that
+	 * becomes empty loses it after: the program may walk an empty trie,
+	 * never skip a full one.
+	 */
+	if (!ret)
+		ret = sg_config_list_bits(st, bits, 0);
 	for (family = 0; family < SG_FAMILY_COUNT && !ret; family++)
 		ret = sg_list_install(st, list, family, fds[family]);
+	if (!ret)
+		ret = sg_config_list_bits(st, 0, all & ~bits);
 	for (family = 0; family < SG_FAMILY_COUNT; family++)
 		if (fds[family] >= 0)
 			close(fds[family]);
-	return ret ? ret : sg_policy_changed(st);
+	return ret;
 }
 
 int sg_list_flush(const struct sg_state *st, unsigned int list)

@@ -88,7 +88,8 @@ int sg_services_apply(const struct sg_state *st, const struct sg_settings *s)
 {
 	struct sg_service old[SG_MAX_SERVICES], none = {};
 	struct sg_dst_v6_key key;
-	__u32 i, j, slot, pkey, zero = 0, unused = 0;
+	struct sg_port port = {}, unset = {};
+	__u32 i, j, pkey, unused = 0;
 	int map;
 
 	for (i = 0; i < SG_MAX_SERVICES; i++)
@@ -104,9 +105,10 @@ int sg_services_apply(const struct sg_state *st, const struct sg_settings *s)
 		if (bpf_map_update_elem(st->fds[SG_MAP_SERVICES], &i,
 					&s->services[i].svc, BPF_ANY))
 			return -errno;
-		slot = i + 1;
+		port.service = i + 1;
+		port.flags = s->services[i].svc.flags;
 		pkey = sg_service_port_key(&s->services[i].svc);
-		if (bpf_map_update_elem(st->fds[SG_MAP_PORTS], &pkey, &slot,
+		if (bpf_map_update_elem(st->fds[SG_MAP_PORTS], &pkey, &port,
 					BPF_ANY))
 			return -errno;
 	}
@@ -115,7 +117,7 @@ int sg_services_apply(const struct sg_state *st, const struct sg_settings *s)
 			continue;
 		pkey = sg_service_port_key(&old[i]);
 		if (!sg_port_wanted(s, pkey) &&
-		    bpf_map_update_elem(st->fds[SG_MAP_PORTS], &pkey, &zero,
+		    bpf_map_update_elem(st->fds[SG_MAP_PORTS], &pkey, &unset,
 					BPF_ANY))
 			return -errno;
 	}

@@ -157,7 +157,10 @@ void sg_state_close(struct sg_state *st);
 /* The sg clock: CLOCK_MONOTONIC + the config's time offset. */
 __u64 sg_state_now(const struct sg_state *st);
 int sg_config_read(const struct sg_state *st, struct sg_config *cfg);
+/* Writes cfg, keeping the live SG_FLAGS_LISTS_MASK bits. */
 int sg_config_write(const struct sg_state *st, const struct sg_config *cfg);
+/* lists.c: set and clear SG_FLAG_LIST_NONEMPTY bits (and bump generation). */
+int sg_config_list_bits(const struct sg_state *st, __u32 set, __u32 clear);
 /*
  * Bump sg_config.generation after any change to lists or bans, so the XDP
  * program's per-CPU verdict cache (sg_vcache) forgets what it knew.

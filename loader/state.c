@@ -171,13 +171,36 @@ int sg_config_read(const struct sg_state *st, struct sg_config *cfg)
 	return 0;
 }
 
-int sg_config_write(const struct sg_state *st, const struct sg_config *cfg)
+static int sg_config_put(const struct sg_state *st, const struct sg_config *cfg)
 {
 	__u32 zero = 0;
 
 	if (bpf_map_update_elem(st->fds[SG_MAP_CONFIG], &zero, cfg, BPF_ANY))
 		return -errno;
 	return 0;
+}
+
+/* The list bits belong to the list code: every other writer keeps them. */
+int sg_config_write(const struct sg_state *st, const struct sg_config *cfg)
+{
+	struct sg_config out = *cfg, live;
+
+	if (!sg_config_read(st, &live))
+		out.flags = (out.flags & ~SG_FLAGS_LISTS_MASK) |
+			    (live.flags & SG_FLAGS_LISTS_MASK);
+	return sg_config_put(st, &out);
+}
+
+int sg_config_list_bits(const struct sg_state *st, __u32 set, __u32 clear)
+{
+	struct sg_config cfg;
+	int ret = sg_config_read(st, &cfg);
+
+	if (ret)
+		return ret;
+	cfg.flags = (cfg.flags & ~clear) | set;
+	cfg.generation++;
+	return sg_config_put(st, &cfg);
 }
 
 int sg_policy_changed(const struct sg_state *st)

@@ -9,7 +9,7 @@
 
 #include <linux/types.h>
 
-#define SG_ABI_VERSION 2
+#define SG_ABI_VERSION 3
 
 /* Pinned state lives here unless --pin-dir says otherwise. */
 #define SG_PIN_DIR_DEFAULT "/sys/fs/bpf/slotguard"
@@ -115,6 +115,13 @@ enum sg_list {
 #define SG_FLAG_TRACE_PARSE (1U << 0) /* tests: record each parse in sg_trace \
 				       */
 #define SG_FLAG_FIXED_CLOCK (1U << 1) /* tests: the clock is time_offset_ns */
+/*
+ * "This list may have entries in this family": clear, the program skips
+ * the LPM walk. Owned by the list code (lists.c), which sets a bit when it
+ * adds and sets or clears it on a replace; config writers keep them.
+ */
+#define SG_FLAG_LIST_NONEMPTY(list, family) (1U << (8 + (list) * 2 + (family)))
+#define SG_FLAGS_LISTS_MASK (0xfU << 8)
 
 /*
  * One budget as a GCRA (virtual-scheduling token bucket): a token every
@@ -158,6 +165,16 @@ struct sg_service {
 	__u16 port; /* host byte order */
 	__u32 pad0;
 	struct sg_budget ceiling; /* new connections to the whole service */
+};
+
+/*
+ * sg_ports value: the service a (protocol, port) belongs to, with its flags
+ * copied so the hot path needs no second lookup.
+ */
+struct sg_port {
+	__u8 service; /* index + 1; 0: unprotected */
+	__u8 flags;   /* sg_services[index].flags */
+	__u16 pad0;
 };
 
 /* sg_ports key: protocol bit and destination port (host byte order). */
@@ -344,6 +361,7 @@ struct sg_trace {
 _Static_assert(sizeof(struct sg_budget) == 16, "sg_budget");
 _Static_assert(sizeof(struct sg_config) == 184, "sg_config");
 _Static_assert(sizeof(struct sg_service) == 24, "sg_service");
+_Static_assert(sizeof(struct sg_port) == 4, "sg_port");
 _Static_assert(sizeof(struct sg_dst_v4_key) == 12, "sg_dst_v4_key");
 _Static_assert(sizeof(struct sg_dst_v6_key) == 24, "sg_dst_v6_key");
 _Static_assert(sizeof(struct sg_lpm_v4_key) == 8, "sg_lpm_v4_key");

@@ -18,12 +18,12 @@ struct {
 	__type(value, struct sg_config);
 } sg_config SEC(".maps");
 
-/* sg_port_key(udp, dport host order) -> service index + 1 (0: unprotected). */
+/* sg_port_key(udp, dport host order) -> struct sg_port (0: unprotected). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, SG_PORTS_ENTRIES);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, struct sg_port);
 } sg_ports SEC(".maps");
 
 /* service index -> struct sg_service. */

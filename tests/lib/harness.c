@@ -159,7 +159,7 @@ int sg_h_service(struct sg_h *h, unsigned int index,
 		 const struct sg_service *svc)
 {
 	__u32 key = sg_port_key(svc->proto == IPPROTO_UDP, svc->port);
-	__u32 value = index + 1;
+	struct sg_port value = { .service = index + 1, .flags = svc->flags };
 
 	if (bpf_map_update_elem(h->st.fds[SG_MAP_SERVICES], &index, svc,
 				BPF_ANY))

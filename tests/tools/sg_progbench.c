@@ -43,7 +43,8 @@ static void configure(struct sg_state *st, bool over)
 	struct sg_config cfg = { .abi_version = SG_ABI_VERSION,
 				 .mode = SG_MODE_ENFORCE };
 	struct sg_service svc = { .proto = IPPROTO_TCP, .port = 443 };
-	__u32 idx = 0, slot = 1, key = sg_port_key(0, 443);
+	struct sg_port slot = { .service = 1 };
+	__u32 idx = 0, key = sg_port_key(0, 443);
 	int l, k;
 
 	cfg.prefix_len[SG_FAMILY_V4][0] = 32;
@@ -58,7 +59,7 @@ static void configure(struct sg_state *st, bool over)
 		}
 	}
 	cfg.ban_window_ns = 60ULL * 1000000000ULL;
-	bpf_map_update_elem(st->fds[SG_MAP_CONFIG], &idx, &cfg, BPF_ANY);
+	sg_config_write(st, &cfg); /* keeps the list bits */
 	bpf_map_update_elem(st->fds[SG_MAP_SERVICES], &idx, &svc, BPF_ANY);
 	bpf_map_update_elem(st->fds[SG_MAP_PORTS], &key, &slot, BPF_ANY);
 }
