@@ -378,7 +378,7 @@ print_slotguard() {
 		"$(jq -r '.totals.pass.packets // 0' "$DEMO_TMP/r3-stats.json")"
 	echo "  bans while enforcing, by budget:     $(budget_counts 3 bans_total)"
 	echo "  would-bans while monitoring:         $(budget_counts 2 would_bans_total)"
-	echo "    (a would-ban bans nothing, so it comes again every 20 violations)"
+	echo "    (at most one would-ban per prefix per 60 s window: what enforcing would ban)"
 	echo
 	echo "Bans at the end of the enforcing round (slotguard ban list)"
 	sed 's/^/  /' "$DEMO_TMP/r3-bans.txt"
