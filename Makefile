@@ -123,10 +123,11 @@ $(UNIT_BIN): $(TEST_OBJS) $(CORE_LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/tools/%: tests/tools/%.c $(CORE_LIB) $(BUILD)/tests/lib/pkt.o $(SKELS)
+TOOL_LIBS := $(BUILD)/tests/lib/pkt.o $(BUILD)/tests/lib/tool.o
+$(BUILD)/tools/%: tests/tools/%.c $(CORE_LIB) $(TOOL_LIBS) $(SKELS)
 	$(call msg,LINK,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itests/lib $(LDFLAGS) $< $(BUILD)/tests/lib/pkt.o \
+	$(Q)$(CC) $(CFLAGS) -Itests/lib $(LDFLAGS) $< $(TOOL_LIBS) \
 		$(CORE_LIB) $(LDLIBS) -o $@
 
 # The fuzzers are built for the tests (their smoke pass), not by `all`:

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include "tool.h"
 
 #define BOOKING_MAX_SOURCES  1024
 #define BOOKING_MAX_INFLIGHT 2048
@@ -76,22 +77,6 @@ static void booking_on_signal(int sig)
 	booking_stop = 1;
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* An epoch time in ms as a monotonic one: the rest of the run is immune
  * to clock steps. */
 static int64_t epoch_to_mono_ms(int64_t epoch_ms)
@@ -99,20 +84,8 @@ static int64_t epoch_to_mono_ms(int64_t epoch_ms)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return mono_ms() + epoch_ms -
+	return sg_tool_mono_ms() + epoch_ms -
 	       ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
-static int parse_int(const char *text, long long min, long long max,
-		     long long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoll(text, &end, 10);
-	if (errno || end == text || *end || *out < min || *out > max)
-		return -EINVAL;
-	return 0;
 }
 
 /* "A..B" (either may be negative) into a range of milliseconds. */
@@ -126,55 +99,11 @@ static int parse_range(const char *text, long long range[2])
 		return -EINVAL;
 	memcpy(first, text, len);
 	first[len] = '\0';
-	if (parse_int(first, -3600000, 3600000, &range[0]) ||
-	    parse_int(dots + 2, -3600000, 3600000, &range[1]) ||
+	if (sg_tool_parse_int(first, -3600000, 3600000, &range[0]) ||
+	    sg_tool_parse_int(dots + 2, -3600000, 3600000, &range[1]) ||
 	    range[1] < range[0])
 		return -EINVAL;
 	return 0;
-}
-
-/* "50/s", "600/m" or "100" (per second) -> microseconds apart. */
-static int parse_rate(const char *text, int64_t *gap_us)
-{
-	long long n, per_s = 1;
-	char num[32];
-	const char *slash = strchr(text, '/');
-	size_t len = slash ? (size_t)(slash - text) : strlen(text);
-
-	if (len == 0 || len >= sizeof(num))
-		return -EINVAL;
-	memcpy(num, text, len);
-	num[len] = '\0';
-	if (parse_int(num, 1, 1000000, &n))
-		return -EINVAL;
-	if (slash && !strcmp(slash + 1, "m"))
-		per_s = 60;
-	else if (slash && strcmp(slash + 1, "s"))
-		return -EINVAL;
-	*gap_us = per_s * 1000000 / n;
-	return 0;
-}
-
-static int parse_addr(const char *text, uint16_t port,
-		      struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, text, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons(port);
-		*len = sizeof(*in4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, text, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(port);
-		*len = sizeof(*in6);
-		return 0;
-	}
-	return -EINVAL;
 }
 
 /* xorshift64*: the same seed gives the same people, run after run. */
@@ -253,7 +182,7 @@ static void server_reply(int fd, int status, const char *reason,
 static void slots_book(struct slots_state *s, int fd, const char *head)
 {
 	char who[64], body[96];
-	int64_t since_open = mono_ms() - s->open_mono_ms;
+	int64_t since_open = sg_tool_mono_ms() - s->open_mono_ms;
 
 	if (since_open < 0) {
 		snprintf(body, sizeof(body), "booking opens in %.1f s\n",
@@ -282,7 +211,7 @@ static void slots_book(struct slots_state *s, int fd, const char *head)
 static void slots_answer(struct slots_state *s, struct server_conn *c)
 {
 	char body[160];
-	int64_t since_open = mono_ms() - s->open_mono_ms;
+	int64_t since_open = sg_tool_mono_ms() - s->open_mono_ms;
 
 	s->requests++;
 	if (!strncmp(c->buf, "POST /book ", 11)) {
@@ -320,7 +249,7 @@ static bool slots_read(struct slots_state *s, struct server_conn *c)
 	if (!end)
 		return c->len >= sizeof(c->buf) - 1;
 	header_value(c->buf, "Content-Length", value, sizeof(value));
-	if (value[0] && parse_int(value, 0, BOOKING_REQ_MAX, &clen))
+	if (value[0] && sg_tool_parse_int(value, 0, BOOKING_REQ_MAX, &clen))
 		return true;
 	/* Read the whole body first: closing on unread data sends a reset. */
 	if ((size_t)(end + 4 - c->buf) + clen > c->len)
@@ -339,11 +268,11 @@ static int slots_listen(const char *text)
 	int fd, one = 1;
 
 	if (!colon || (size_t)(colon - text) >= sizeof(host) ||
-	    parse_int(colon + 1, 1, 65535, &port))
+	    sg_tool_parse_int(colon + 1, 1, 65535, &port))
 		return -EINVAL;
 	memcpy(host, text, colon - text);
 	host[colon - text] = '\0';
-	if (parse_addr(host, port, &ss, &len))
+	if (sg_tool_parse_addr(host, port, &ss, &len))
 		return -EINVAL;
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    0);
@@ -371,7 +300,7 @@ static void slots_accept(int lfd, struct server_conn *conns)
 			return;
 		conns[i].fd = fd;
 		conns[i].len = 0;
-		conns[i].deadline_ms = mono_ms() + 5000;
+		conns[i].deadline_ms = sg_tool_mono_ms() + 5000;
 	}
 }
 
@@ -391,7 +320,7 @@ static void slots_serve(struct slots_state *s, int lfd)
 		for (i = 0; i < BOOKING_SERVER_CONNS; i++) {
 			if (conns[i].fd < 0)
 				continue;
-			if (mono_ms() > conns[i].deadline_ms) {
+			if (sg_tool_mono_ms() > conns[i].deadline_ms) {
 				close(conns[i].fd);
 				conns[i].fd = -1;
 				continue;
@@ -438,12 +367,13 @@ static int cmd_slots(int argc, char **argv)
 			listen_at = optarg;
 			break;
 		case 'n':
-			if (parse_int(optarg, 1, 1000000, &v))
+			if (sg_tool_parse_int(optarg, 1, 1000000, &v))
 				goto bad_usage;
 			s.slots = v;
 			break;
 		case 'o':
-			if (parse_int(optarg, 0, INT64_MAX / 2, &open_at))
+			if (sg_tool_parse_int(optarg, 0, INT64_MAX / 2,
+					      &open_at))
 				goto bad_usage;
 			break;
 		case 'L':
@@ -561,7 +491,7 @@ static void client_note_error(struct client *cl, const char *what, int e)
 static void req_finish(struct client *cl, struct request *r, int status)
 {
 	struct person *p = r->person >= 0 ? &cl->persons[r->person] : NULL;
-	int64_t now = mono_ms();
+	int64_t now = sg_tool_mono_ms();
 
 	if (r->fd >= 0)
 		close(r->fd);
@@ -638,7 +568,7 @@ static void req_start(struct client *cl, struct request *r, enum req_kind kind,
 		req_finish(cl, r, -1);
 		return;
 	}
-	r->deadline_ms = mono_ms() + cl->timeout_ms;
+	r->deadline_ms = sg_tool_mono_ms() + cl->timeout_ms;
 	r->state = REQ_CONNECTING;
 	if (connect(r->fd, (const struct sockaddr *)to, to_len) &&
 	    errno != EINPROGRESS) {
@@ -714,14 +644,15 @@ static struct request *req_free_slot(struct client *cl)
 static void client_launch(struct client *cl, int64_t start_us,
 			  unsigned long *next)
 {
-	int64_t now = mono_ms();
+	int64_t now = sg_tool_mono_ms();
 	struct request *r;
 	unsigned int i;
 
 	if (now >= cl->stop_ms)
 		return;
 	if (cl->is_bot) {
-		while (start_us + (int64_t)*next * cl->gap_us <= mono_us()) {
+		while (start_us + (int64_t)*next * cl->gap_us <=
+		       sg_tool_mono_us()) {
 			r = req_free_slot(cl);
 			if (!r)
 				return;
@@ -747,7 +678,7 @@ static int client_run(struct client *cl)
 {
 	static struct pollfd pfds[BOOKING_MAX_INFLIGHT];
 	static int idx[BOOKING_MAX_INFLIGHT];
-	int64_t start_us = mono_us();
+	int64_t start_us = sg_tool_mono_us();
 	unsigned long next = 0;
 	int i, n, ret;
 
@@ -763,7 +694,7 @@ static int client_run(struct client *cl)
 
 			if (r->state == REQ_FREE)
 				continue;
-			if (mono_ms() >= r->deadline_ms) {
+			if (sg_tool_mono_ms() >= r->deadline_ms) {
 				req_finish(cl, r, -1);
 				continue;
 			}
@@ -772,7 +703,7 @@ static int client_run(struct client *cl)
 								    : POLLIN;
 			idx[n++] = i;
 		}
-		if (!n && mono_ms() >= cl->stop_ms)
+		if (!n && sg_tool_mono_ms() >= cl->stop_ms)
 			break;
 		ret = poll(pfds, n, cl->is_bot ? 1 : 10);
 		if (ret < 0 && errno != EINTR)
@@ -813,7 +744,7 @@ static int client_parse_to(struct client *cl, const char *list, int port)
 	snprintf(copy, sizeof(copy), "%s", list);
 	for (tok = strtok_r(copy, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		if (parse_addr(tok, port, &ss, &len))
+		if (sg_tool_parse_addr(tok, port, &ss, &len))
 			return -EINVAL;
 		if (ss.ss_family == AF_INET6) {
 			cl->to6 = ss;
@@ -836,8 +767,8 @@ static int client_parse_sources(struct client *cl, const char *list)
 	for (tok = strtok_r(copy, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		if (cl->n_sources >= BOOKING_MAX_SOURCES ||
-		    parse_addr(tok, 0, &cl->sources[cl->n_sources],
-			       &cl->source_lens[cl->n_sources])) {
+		    sg_tool_parse_addr(tok, 0, &cl->sources[cl->n_sources],
+				       &cl->source_lens[cl->n_sources])) {
 			fprintf(stderr, "sg_booking: bad source '%s'\n", tok);
 			ret = -EINVAL;
 			break;
@@ -859,16 +790,6 @@ static bool client_families_ok(const struct client *cl)
 			return false;
 	}
 	return cl->n_sources > 0;
-}
-
-static void raise_fd_limit(void)
-{
-	struct rlimit rl;
-
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
 }
 
 static int cmd_client(int argc, char **argv, bool is_bot)
@@ -907,26 +828,29 @@ static int cmd_client(int argc, char **argv, bool is_bot)
 			to = optarg;
 			break;
 		case 'p':
-			if (parse_int(optarg, 1, 65535, &port))
+			if (sg_tool_parse_int(optarg, 1, 65535, &port))
 				goto bad_usage;
 			break;
 		case 'S':
 			sources = optarg;
 			break;
 		case 'o':
-			if (parse_int(optarg, 0, INT64_MAX / 2, &open_at))
+			if (sg_tool_parse_int(optarg, 0, INT64_MAX / 2,
+					      &open_at))
 				goto bad_usage;
 			break;
 		case 'e':
-			if (parse_int(optarg, 0, INT64_MAX / 2, &stop_at))
+			if (sg_tool_parse_int(optarg, 0, INT64_MAX / 2,
+					      &stop_at))
 				goto bad_usage;
 			break;
 		case 'r':
-			if (!is_bot || parse_rate(optarg, &cl.gap_us))
+			if (!is_bot || sg_tool_parse_rate(optarg, &cl.gap_us))
 				goto bad_usage;
 			break;
 		case 'T':
-			if (parse_int(optarg, 1, 600000, &cl.timeout_ms))
+			if (sg_tool_parse_int(optarg, 1, 600000,
+					      &cl.timeout_ms))
 				goto bad_usage;
 			break;
 		case 'a':
@@ -942,7 +866,7 @@ static int cmd_client(int argc, char **argv, bool is_bot)
 				goto bad_usage;
 			break;
 		case 's':
-			if (parse_int(optarg, 1, INT64_MAX, &seed))
+			if (sg_tool_parse_int(optarg, 1, INT64_MAX, &seed))
 				goto bad_usage;
 			break;
 		case 'h':
@@ -969,7 +893,7 @@ static int cmd_client(int argc, char **argv, bool is_bot)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	raise_fd_limit();
+	sg_tool_raise_fd_limit();
 	if (client_run(&cl)) {
 		perror("sg_booking: poll");
 		return 1;

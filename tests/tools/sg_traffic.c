@@ -25,10 +25,11 @@
 #include <unistd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include "tool.h"
 
-#define TRAFFIC_LINE "slotguard-test: booked\n"
-#define TRAFFIC_MAX_SOURCES 256
-#define TRAFFIC_MAX_INFLIGHT 4000
+#define TRAFFIC_LINE	       "slotguard-test: booked\n"
+#define TRAFFIC_MAX_SOURCES    256
+#define TRAFFIC_MAX_INFLIGHT   4000
 #define TRAFFIC_LISTEN_BACKLOG 4096
 
 static const char usage[] =
@@ -73,47 +74,7 @@ static void traffic_on_signal(int sig)
 	traffic_stop = 1;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* Numeric IPv4 or IPv6 address (no name lookups) with a port. */
-static int parse_addr(const char *text, uint16_t port,
-		      struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, text, &in4->sin_addr) == 1) {
-		in4->sin_family = AF_INET;
-		in4->sin_port = htons(port);
-		*len = sizeof(*in4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, text, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(port);
-		*len = sizeof(*in6);
-		return 0;
-	}
-	return -EINVAL;
-}
-
-static int parse_uint(const char *text, unsigned long max,
-		      unsigned long *out)
+static int parse_uint(const char *text, unsigned long max, unsigned long *out)
 {
 	char *end;
 
@@ -121,38 +82,6 @@ static int parse_uint(const char *text, unsigned long max,
 	*out = strtoul(text, &end, 10);
 	if (errno || end == text || *end || *out > max || text[0] == '-')
 		return -EINVAL;
-	return 0;
-}
-
-/* "50/s", "600/m", "10/h", "100" (per second), "max" -> microseconds apart. */
-static int parse_rate(const char *text, uint64_t *gap_us)
-{
-	unsigned long n, per_s = 1;
-	char num[32];
-	const char *slash = strchr(text, '/');
-	size_t len = slash ? (size_t)(slash - text) : strlen(text);
-
-	if (!strcmp(text, "max")) {
-		*gap_us = 0;
-		return 0;
-	}
-	if (len == 0 || len >= sizeof(num))
-		return -EINVAL;
-	memcpy(num, text, len);
-	num[len] = '\0';
-	if (parse_uint(num, 10000000, &n) || n == 0)
-		return -EINVAL;
-	if (slash) {
-		if (!strcmp(slash + 1, "s"))
-			per_s = 1;
-		else if (!strcmp(slash + 1, "m"))
-			per_s = 60;
-		else if (!strcmp(slash + 1, "h"))
-			per_s = 3600;
-		else
-			return -EINVAL;
-	}
-	*gap_us = (uint64_t)per_s * 1000000 / n;
 	return 0;
 }
 
@@ -164,7 +93,7 @@ static int serve_listen(const char *bind_addr, uint16_t port)
 	socklen_t len;
 	int fd, one = 1, zero = 0;
 
-	if (parse_addr(bind_addr ? bind_addr : "::", port, &ss, &len)) {
+	if (sg_tool_parse_addr(bind_addr ? bind_addr : "::", port, &ss, &len)) {
 		fprintf(stderr, "sg_traffic: serve: '%s' is not an address\n",
 			bind_addr);
 		return -EINVAL;
@@ -285,7 +214,7 @@ struct connect_opts {
 	socklen_t source_lens[TRAFFIC_MAX_SOURCES];
 	unsigned int n_sources;
 	unsigned long count;
-	uint64_t gap_us;
+	int64_t gap_us;
 	unsigned long timeout_ms;
 	bool json;
 };
@@ -301,8 +230,8 @@ static void result_error(struct connect_result *r, const char *what, int e)
 {
 	r->errors++;
 	if (!r->first_error[0])
-		snprintf(r->first_error, sizeof(r->first_error), "%s: %s",
-			 what, strerror(e));
+		snprintf(r->first_error, sizeof(r->first_error), "%s: %s", what,
+			 strerror(e));
 }
 
 /* A failed connection: sort it by what the socket says. */
@@ -361,7 +290,7 @@ static void conn_start(struct conn *c, const struct connect_opts *o,
 		c->fd = -1;
 		return;
 	}
-	c->deadline_ms = now_ms() + o->timeout_ms;
+	c->deadline_ms = (uint64_t)sg_tool_mono_ms() + o->timeout_ms;
 	c->state = CONN_CONNECTING;
 	if (connect(c->fd, (const struct sockaddr *)&o->to, o->to_len) &&
 	    errno != EINPROGRESS)
@@ -369,8 +298,7 @@ static void conn_start(struct conn *c, const struct connect_opts *o,
 }
 
 /* Progress one connection after poll said something about it. */
-static void conn_event(struct conn *c, short revents,
-		       struct connect_result *r)
+static void conn_event(struct conn *c, short revents, struct connect_result *r)
 {
 	char buf[128];
 	socklen_t len = sizeof(int);
@@ -405,7 +333,7 @@ static int connect_run(const struct connect_opts *o, struct connect_result *r)
 	static struct conn conns[TRAFFIC_MAX_INFLIGHT];
 	static struct pollfd pfds[TRAFFIC_MAX_INFLIGHT];
 	static unsigned int idx[TRAFFIC_MAX_INFLIGHT];
-	uint64_t start_us = now_us(), t;
+	uint64_t start_us = (uint64_t)sg_tool_mono_us(), t;
 	unsigned long next = 0;
 	unsigned int i, n, inflight;
 	int timeout, ret;
@@ -414,7 +342,7 @@ static int connect_run(const struct connect_opts *o, struct connect_result *r)
 		conns[i].fd = -1;
 	for (;;) {
 		/* Start every connection whose time has come. */
-		t = now_us();
+		t = (uint64_t)sg_tool_mono_us();
 		for (i = 0; i < TRAFFIC_MAX_INFLIGHT && next < o->count; i++) {
 			if (start_us + next * o->gap_us > t)
 				break;
@@ -427,14 +355,15 @@ static int connect_run(const struct connect_opts *o, struct connect_result *r)
 		for (i = 0; i < TRAFFIC_MAX_INFLIGHT; i++) {
 			if (conns[i].state == CONN_FREE)
 				continue;
-			if (now_ms() >= conns[i].deadline_ms) {
+			if ((uint64_t)sg_tool_mono_ms() >=
+			    conns[i].deadline_ms) {
 				conn_fail(&conns[i], r, ETIMEDOUT);
 				continue;
 			}
 			pfds[n].fd = conns[i].fd;
-			pfds[n].events = conns[i].state == CONN_CONNECTING ?
-						 POLLOUT :
-						 POLLIN;
+			pfds[n].events = conns[i].state == CONN_CONNECTING
+						 ? POLLOUT
+						 : POLLIN;
 			idx[n++] = i;
 			inflight++;
 		}
@@ -443,8 +372,12 @@ static int connect_run(const struct connect_opts *o, struct connect_result *r)
 		timeout = 5;
 		if (next < o->count) {
 			t = start_us + next * o->gap_us;
-			timeout = t > now_us() ? (int)((t - now_us()) / 1000) :
-						 0;
+			timeout =
+				t > (uint64_t)sg_tool_mono_us()
+					? (int)((t -
+						 (uint64_t)sg_tool_mono_us()) /
+						1000)
+					: 0;
 			if (timeout > 5)
 				timeout = 5;
 		}
@@ -456,7 +389,7 @@ static int connect_run(const struct connect_opts *o, struct connect_result *r)
 				conn_event(&conns[idx[i]], pfds[i].revents, r);
 		}
 	}
-	r->elapsed_ms = (now_us() - start_us) / 1000;
+	r->elapsed_ms = ((uint64_t)sg_tool_mono_us() - start_us) / 1000;
 	return 0;
 }
 
@@ -470,8 +403,8 @@ static int parse_sources(const char *list, struct connect_opts *o)
 	for (tok = strtok_r(copy, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		if (o->n_sources >= TRAFFIC_MAX_SOURCES ||
-		    parse_addr(tok, 0, &o->sources[o->n_sources],
-			       &o->source_lens[o->n_sources])) {
+		    sg_tool_parse_addr(tok, 0, &o->sources[o->n_sources],
+				       &o->source_lens[o->n_sources])) {
 			fprintf(stderr,
 				"sg_traffic: connect: bad source '%s'\n", tok);
 			ret = -EINVAL;
@@ -508,17 +441,6 @@ static void connect_print(const struct connect_opts *o,
 			r->first_error);
 }
 
-/* As many descriptors as the hard limit allows: floods keep many open. */
-static void raise_fd_limit(void)
-{
-	struct rlimit rl;
-
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
 static int cmd_connect(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -540,8 +462,8 @@ static int cmd_connect(int argc, char **argv)
 	bool have_count = false, have_rate = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "t:p:n:r:T:s:S:jh", opts,
-				NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:p:n:r:T:s:S:jh", opts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 't':
 			to = optarg;
@@ -556,7 +478,7 @@ static int cmd_connect(int argc, char **argv)
 			have_count = true;
 			break;
 		case 'r':
-			if (parse_rate(optarg, &o.gap_us))
+			if (sg_tool_parse_rate(optarg, &o.gap_us))
 				goto bad_usage;
 			have_rate = true;
 			break;
@@ -582,13 +504,13 @@ static int cmd_connect(int argc, char **argv)
 	}
 	if (!to || !port || !have_count || !have_rate || optind != argc)
 		goto bad_usage;
-	if (parse_addr(to, port, &o.to, &o.to_len)) {
+	if (sg_tool_parse_addr(to, port, &o.to, &o.to_len)) {
 		fprintf(stderr, "sg_traffic: connect: '%s' is not an address\n",
 			to);
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	raise_fd_limit();
+	sg_tool_raise_fd_limit();
 	if (connect_run(&o, &r)) {
 		perror("sg_traffic: connect: poll");
 		return 1;
