@@ -9,26 +9,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "harness.h"
-
-#define TCP_PORT 443
-#define SEC SG_H_NS_PER_SEC
-#define MSEC (SG_H_NS_PER_SEC / 1000)
-
-/* A TCP SYN (or other segment) from src to the protected service. */
-static struct sg_h_hit send_tcp(struct sg_h *h, const char *src, __u8 flags)
-{
-	return sg_h_send_tcp(h, src, TCP_PORT, flags);
-}
-
-static struct sg_h_hit syn(struct sg_h *h, const char *src)
-{
-	return sg_h_send_tcp(h, src, TCP_PORT, SG_TH_SYN);
-}
-
-static bool admitted(struct sg_h_hit r)
-{
-	return sg_h_passed(r, SG_REASON_WITHIN_BUDGET);
-}
+#include "limits_common.h"
 
 /*
  * Ban after 3 violations within 10 s; 60 s doubling per repeat offence up
