@@ -332,7 +332,8 @@ int sg_cmd_run(int argc, char **argv)
 		goto out;
 	}
 	if (start(d)) {
-		/* Pins this run made from nothing would only confuse the next. */
+		/* Pins this run made from nothing would only confuse the next.
+		 */
 		sg_daemon_shutdown(d, !d->fresh_pins);
 		rc = SG_EXIT_FAIL;
 		goto out;

@@ -15,7 +15,7 @@
 
 /* Room for "allowlist = " and a path of PATH_MAX bytes. */
 #define CONF_LINE_MAX (PATH_MAX + 256)
-#define NS_PER_S 1000000000ULL
+#define NS_PER_S      1000000000ULL
 
 static const char *const section_names[SG_SEC_COUNT] = {
 	[SG_SEC_SLOTGUARD] = "slotguard",
@@ -146,8 +146,8 @@ static int begin_section(struct sg_conf *c, const char *line)
 
 	if (line[n - 1] != ']')
 		return sg_conf_error(
-			c, strchr(line, ']') ? "text after the section header" :
-					       "section header without ']'");
+			c, strchr(line, ']') ? "text after the section header"
+					     : "section header without ']'");
 	if (n - 2 >= sizeof(head))
 		return sg_conf_error(c, "unknown section %.40s...", line);
 	memcpy(head, line + 1, n - 2);

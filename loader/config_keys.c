@@ -12,7 +12,7 @@
 #include <strings.h>
 #include "config.h"
 
-#define QUOTE_MAX 64 /* values quoted back in messages are cut here */
+#define QUOTE_MAX  64 /* values quoted back in messages are cut here */
 #define SEPARATORS " \t,"
 
 static const char *quote(const char *v, char buf[QUOTE_MAX + 4])
@@ -420,7 +420,8 @@ static int set_prefix(struct sg_conf *c, const char *key, const char *v)
 	/* Network engineers write prefixes as "/24" as often as "24". */
 	/* IPv6 sources are tracked at /64 at most: a host owns its /64. */
 	err = get_uint(c, key, v[0] == '/' ? v + 1 : v, 1,
-		       family == SG_FAMILY_V4 ? 32 : SG_TRACK_V6_PREFIX_MAX, &n);
+		       family == SG_FAMILY_V4 ? 32 : SG_TRACK_V6_PREFIX_MAX,
+		       &n);
 	if (err)
 		return err;
 	c->s.cfg.prefix_len[family][level] = (__u8)n;
@@ -457,7 +458,8 @@ static int set_ban_after(struct sg_conf *c, const char *key, const char *v)
 {
 	__u64 n;
 
-	/* The XDP program counts violations in 15 bits (SG_TRACK_WOULD_BANNED). */
+	/* The XDP program counts violations in 15 bits (SG_TRACK_WOULD_BANNED).
+	 */
 	if (get_uint(c, key, v, 0, SG_TRACK_VIOLATIONS_MAX, &n))
 		return -EINVAL;
 	c->s.cfg.ban_after = (__u32)n;

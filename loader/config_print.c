@@ -119,8 +119,8 @@ void sg_settings_print(const struct sg_settings *s, FILE *f)
 	for (i = 0; i < s->n_interfaces; i++)
 		fprintf(f, " %s", s->interfaces[i]);
 	fprintf(f, " (xdp %s)\n",
-		s->xdp_mode >= 0 && s->xdp_mode <= 2 ? xdp_modes[s->xdp_mode] :
-						       "unknown");
+		s->xdp_mode >= 0 && s->xdp_mode <= 2 ? xdp_modes[s->xdp_mode]
+						     : "unknown");
 	fprintf(f, "metrics: %s\n",
 		s->metrics_listen[0] ? s->metrics_listen : "off");
 	fprintf(f, "pins: %s%s\n", s->pin_dir,

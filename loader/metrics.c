@@ -20,8 +20,8 @@
 #define SG_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #define SG_HTTP_MAX_CONNECTIONS 256
-#define SG_HTTP_MAX_PENDING 32 /* connections whose request is arriving */
-#define SG_HTTP_EVICT_AGE_MS 250 /* younger ones are never evicted */
+#define SG_HTTP_MAX_PENDING	32   /* connections whose request is arriving */
+#define SG_HTTP_EVICT_AGE_MS	250  /* younger ones are never evicted */
 #define SG_HTTP_TIMEOUT_SECONDS 5    /* idle */
 #define SG_HTTP_DEADLINE_MS	3000 /* accept to complete request headers */
 #define SG_HTTP_MEMORY_LIMIT	(16 * 1024) /* per connection: request cap */

@@ -14,15 +14,15 @@
 #include <string.h>
 #include "sg.h"
 
-#define CIDR_TEXT_MAX 64 /* the longest IPv6 CIDR is 49 characters */
+#define CIDR_TEXT_MAX	  64 /* the longest IPv6 CIDR is 49 characters */
 #define DURATION_TEXT_MAX 32
-#define RATE_TEXT_MAX 32
-#define RATE_COUNT_MAX 10000000ULL
-#define NS_PER_MS 1000000ULL
-#define NS_PER_S 1000000000ULL
-#define DURATION_MAX_NS (365ULL * 86400 * NS_PER_S)
-#define ECHO_MAX 40 /* input quoted back in messages is cut here */
-#define DIGITS "0123456789"
+#define RATE_TEXT_MAX	  32
+#define RATE_COUNT_MAX	  10000000ULL
+#define NS_PER_MS	  1000000ULL
+#define NS_PER_S	  1000000000ULL
+#define DURATION_MAX_NS	  (365ULL * 86400 * NS_PER_S)
+#define ECHO_MAX	  40 /* input quoted back in messages is cut here */
+#define DIGITS		  "0123456789"
 
 struct unit {
 	const char *name;
@@ -122,9 +122,9 @@ static bool clear_host_bits(struct sg_cidr *c)
 
 		if (c->prefixlen >= bits + 8)
 			continue;
-		keep = c->prefixlen > bits ?
-			       (__u8)(0xff << (8 - (c->prefixlen - bits))) :
-			       0;
+		keep = c->prefixlen > bits
+			       ? (__u8)(0xff << (8 - (c->prefixlen - bits)))
+			       : 0;
 		had |= (c->addr[i] & ~keep) != 0;
 		c->addr[i] &= keep;
 	}
@@ -238,9 +238,9 @@ void sg_format_cidr(const struct sg_cidr *c, char *buf, size_t len)
 
 	if (!buf || !len)
 		return;
-	af = c && c->family == SG_FAMILY_V4 ? AF_INET :
-	     c && c->family == SG_FAMILY_V6 ? AF_INET6 :
-					      0;
+	af = c && c->family == SG_FAMILY_V4   ? AF_INET
+	     : c && c->family == SG_FAMILY_V6 ? AF_INET6
+					      : 0;
 	if (!af || !inet_ntop(af, c->addr, addr, sizeof(addr))) {
 		snprintf(buf, len, "invalid");
 		return;

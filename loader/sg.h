@@ -179,8 +179,7 @@ int sg_list_add(const struct sg_state *st, unsigned int list,
  * and *failed (if not NULL) is the index of the entry that failed.
  */
 int sg_list_add_many(const struct sg_state *st, unsigned int list,
-		     const struct sg_cidr *cidrs, size_t count,
-		     size_t *failed);
+		     const struct sg_cidr *cidrs, size_t count, size_t *failed);
 /* 1 if exactly this prefix is on the list, 0 if not, or -errno. */
 int sg_list_contains(const struct sg_state *st, unsigned int list,
 		     const struct sg_cidr *c);

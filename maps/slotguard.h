@@ -17,16 +17,17 @@
 #define SG_PIN_LINK_PREFIX "link_" /* link_<ifname>: the pinned bpf_link */
 
 /* Sizes that bound the maps; changing one changes the ABI. */
-#define SG_MAX_SERVICES		 64
-#define SG_MAX_IFACES		 32 /* counter slots; slot 0 is "other interface" */
-#define SG_IFINDEX_MAX		 65536 /* ifindexes at or above this count as slot 0 */
-#define SG_IPV6_EXT_MAX		 8 /* extension headers walked before giving up */
-#define SG_BAN_LOOKUP_DEPTH	 8 /* expired covering bans looked past */
-#define SG_LIST_MAX_ENTRIES	 1048576
-#define SG_BAN_MAX_ENTRIES	 65536
-#define SG_DST_MAX_ENTRIES	 4096
-#define SG_TRACK_DEFAULT_ENTRIES 262144 /* overridden by max_tracked_sources \
-					 */
+#define SG_MAX_SERVICES	    64
+#define SG_MAX_IFACES	    32 /* counter slots; slot 0 is "other interface" */
+#define SG_IFINDEX_MAX	    65536 /* ifindexes at or above this count as slot 0 */
+#define SG_IPV6_EXT_MAX	    8 /* extension headers walked before giving up */
+#define SG_BAN_LOOKUP_DEPTH 8 /* expired covering bans looked past */
+#define SG_LIST_MAX_ENTRIES 1048576
+#define SG_BAN_MAX_ENTRIES  65536
+#define SG_DST_MAX_ENTRIES  4096
+#define SG_TRACK_DEFAULT_ENTRIES                    \
+	262144 /* overridden by max_tracked_sources \
+		*/
 #define SG_EVENT_RING_BYTES (256 * 1024)
 #define SG_NOTE_LEN	    24
 #define SG_IFNAME_LEN	    16
@@ -112,7 +113,8 @@ enum sg_list {
 };
 
 /* sg_config.flags */
-#define SG_FLAG_TRACE_PARSE (1U << 0) /* tests: record each parse in sg_trace \
+#define SG_FLAG_TRACE_PARSE                                                   \
+	(1U << 0)		      /* tests: record each parse in sg_trace \
 				       */
 #define SG_FLAG_FIXED_CLOCK (1U << 1) /* tests: the clock is time_offset_ns */
 /*
@@ -120,8 +122,8 @@ enum sg_list {
  * the LPM walk. Owned by the list code (lists.c), which sets a bit when it
  * adds and sets or clears it on a replace; config writers keep them.
  */
-#define SG_FLAG_LIST_NONEMPTY(list, family) (1U << (8 + (list) * 2 + (family)))
-#define SG_FLAGS_LISTS_MASK (0xfU << 8)
+#define SG_FLAG_LIST_NONEMPTY(list, family) (1U << (8 + (list)*2 + (family)))
+#define SG_FLAGS_LISTS_MASK		    (0xfU << 8)
 
 /*
  * One budget as a GCRA (virtual-scheduling token bucket): a token every
@@ -156,9 +158,10 @@ struct sg_config {
 };
 
 /* sg_services[i]: a protected service, found through sg_ports. */
-#define SG_SERVICE_DST_RESTRICTED (1U << 0) /* only to sg_dst_v4/v6 prefixes \
-					     */
-#define SG_SERVICE_QUIC (1U << 1)	    /* UDP: QUIC Initial = new conn */
+#define SG_SERVICE_DST_RESTRICTED                                  \
+	(1U << 0)		  /* only to sg_dst_v4/v6 prefixes \
+				   */
+#define SG_SERVICE_QUIC (1U << 1) /* UDP: QUIC Initial = new conn */
 struct sg_service {
 	__u8 proto; /* IPPROTO_TCP or IPPROTO_UDP; 0: slot unused */
 	__u8 flags; /* SG_SERVICE_* */

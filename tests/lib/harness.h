@@ -20,7 +20,7 @@
 #define SG_H_NS_PER_SEC 1000000000ULL
 /* The fixed clock starts here, far from 0 so no budget starts "in debt". */
 #define SG_H_START_NS (1000 * SG_H_NS_PER_SEC)
-#define SG_H_ANY (~0ULL) /* sg_h_delta.bytes: do not check */
+#define SG_H_ANY      (~0ULL) /* sg_h_delta.bytes: do not check */
 
 struct slotguard;
 struct ring_buffer;
@@ -30,9 +30,9 @@ struct sg_h {
 	struct sg_state st;
 	bool st_filled; /* st holds fds (or -1s) to close */
 	int prog_fd;
-	int ncpus; /* values per per-CPU lookup */
-	unsigned int slot; /* counter slot test frames are counted in */
-	struct sg_config cfg; /* what sg_h_config_write() writes */
+	int ncpus;		/* values per per-CPU lookup */
+	unsigned int slot;	/* counter slot test frames are counted in */
+	struct sg_config cfg;	/* what sg_h_config_write() writes */
 	struct ring_buffer *rb; /* made on the first sg_h_events() */
 	struct sg_event *events;
 	size_t n_events, cap_events;

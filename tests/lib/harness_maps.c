@@ -64,8 +64,8 @@ int sg_h_ban_get(struct sg_h *h, const char *cidr, struct sg_ban *out)
 		return err;
 	key.prefixlen = c.prefixlen;
 	memcpy(key.addr, c.addr, 16);
-	fd = h->st.fds[c.family == SG_FAMILY_V4 ? SG_MAP_BANS_V4 :
-						  SG_MAP_BANS_V6];
+	fd = h->st.fds[c.family == SG_FAMILY_V4 ? SG_MAP_BANS_V4
+						: SG_MAP_BANS_V6];
 	/* An LPM lookup answers with the longest cover: insist on ours. */
 	if (bpf_map_lookup_elem(fd, &key, out))
 		return -errno;

@@ -12,12 +12,12 @@
 #include "slotguard.h"
 #include "pkt.h"
 
-#define ETH_HDR_LEN 14
+#define ETH_HDR_LEN  14
 #define VLAN_HDR_LEN 4
 #define IPV4_HDR_LEN 20
 #define IPV6_HDR_LEN 40
-#define TCP_HDR_LEN 20
-#define UDP_HDR_LEN 8
+#define TCP_HDR_LEN  20
+#define UDP_HDR_LEN  8
 
 static void put16(__u8 *p, __u16 v)
 {
@@ -105,7 +105,7 @@ static long build_l4(const struct sg_pkt_spec *s, __u8 proto, __u8 *seg,
 		put32(seg + 8, s->tcp_flags & 0x10 ? 0x20000000 : 0);
 		seg[12] = (s->set & SG_PKT_SET_DOFF ? s->doff : hlen / 4) << 4;
 		seg[13] = s->tcp_flags;
-		put16(seg + 14, 64240); /* window */
+		put16(seg + 14, 64240);			       /* window */
 		memset(seg + TCP_HDR_LEN, 1, s->tcp_opts_len); /* NOPs */
 	} else if (hlen == UDP_HDR_LEN) {
 		put16(seg, s->sport);
@@ -153,8 +153,8 @@ static size_t build_eth(const struct sg_pkt_spec *s, __u8 *p)
 		__u16 tpid = s->vlan_tpid[i];
 
 		if (!tpid)
-			tpid = s->n_vlans > 1 && i == 0 ? ETH_P_8021AD :
-							  ETH_P_8021Q;
+			tpid = s->n_vlans > 1 && i == 0 ? ETH_P_8021AD
+							: ETH_P_8021Q;
 		put16(p + off, tpid);
 		put16(p + off + 2, s->vlan_id[i] ? s->vlan_id[i] : 100 + i);
 		off += VLAN_HDR_LEN;
@@ -207,7 +207,7 @@ static void build_ext(const struct sg_ext *e, __u8 next, __u8 *p, size_t len)
 	if (e->type == IPPROTO_AH) {
 		p[1] = e->hdrlen_set ? e->hdrlen : len / 4 - 2;
 		put32(p + 4, 0x100); /* SPI */
-		put32(p + 8, 1); /* sequence number; ICV stays zero */
+		put32(p + 8, 1);     /* sequence number; ICV stays zero */
 		return;
 	}
 	p[1] = e->hdrlen_set ? e->hdrlen : len / 8 - 1;
@@ -244,9 +244,9 @@ static int build_ipv6(const struct sg_pkt_spec *s, __u8 *p, const __u8 *src,
 			  p + off, len);
 		off += len;
 	}
-	put16(p + 4, s->set & SG_PKT_SET_PAYLOAD_LEN ?
-			     s->payload_len_field :
-			     off - IPV6_HDR_LEN + l4_len);
+	put16(p + 4, s->set & SG_PKT_SET_PAYLOAD_LEN
+			     ? s->payload_len_field
+			     : off - IPV6_HDR_LEN + l4_len);
 	*hdr_len = off;
 	return 0;
 }
@@ -257,15 +257,15 @@ int sg_pkt_addrs(const struct sg_pkt_spec *s, __u8 src[16], __u8 dst[16])
 	bool v6 = s->family == SG_FAMILY_V6;
 
 	if (sg_pkt_addr(s->family,
-			s->src ? s->src :
-			v6     ? "2001:db8:1::1" :
-				 "192.0.2.1",
+			s->src ? s->src
+			: v6   ? "2001:db8:1::1"
+			       : "192.0.2.1",
 			src))
 		return -EINVAL;
 	return sg_pkt_addr(s->family,
-			   s->dst ? s->dst :
-			   v6	  ? "2001:db8:ffff::1" :
-				    "198.51.100.1",
+			   s->dst ? s->dst
+			   : v6	  ? "2001:db8:ffff::1"
+				  : "198.51.100.1",
 			   dst);
 }
 
@@ -352,8 +352,8 @@ size_t sg_quic_initial(__u8 *buf, size_t cap, __u32 version)
 	buf[off++] = dcid_len;
 	for (i = 0; i < dcid_len; i++)
 		buf[off++] = 0xa0 + i;
-	buf[off++] = 0; /* SCID length */
-	buf[off++] = 0; /* token length (varint 0) */
+	buf[off++] = 0;				 /* SCID length */
+	buf[off++] = 0;				 /* token length (varint 0) */
 	put_varint2(buf + off, total - off - 2); /* packet number + payload */
 	off += 2;
 	put32(buf + off, 0); /* packet number */

@@ -12,10 +12,10 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-#define SG_PKT_MAX_LEN 4096 /* BPF_PROG_TEST_RUN takes under a page */
-#define SG_PKT_MAX_VLANS 3 /* one more than the parser accepts */
-#define SG_PKT_MAX_EXT 12 /* more than SG_IPV6_EXT_MAX */
-#define SG_PKT_MAX_OPTS 40 /* IPv4 options and TCP options alike */
+#define SG_PKT_MAX_LEN	    4096 /* BPF_PROG_TEST_RUN takes under a page */
+#define SG_PKT_MAX_VLANS    3	 /* one more than the parser accepts */
+#define SG_PKT_MAX_EXT	    12	 /* more than SG_IPV6_EXT_MAX */
+#define SG_PKT_MAX_OPTS	    40	 /* IPv4 options and TCP options alike */
 #define SG_QUIC_INITIAL_LEN 1200 /* what sg_quic_initial() writes */
 
 /* TCP flag bits as they sit in byte 13 of the header. */
@@ -29,8 +29,8 @@
 struct sg_frame {
 	__u8 data[SG_PKT_MAX_LEN];
 	size_t len;
-	size_t l3_off; /* IPv4/IPv6 header */
-	size_t l4_off; /* transport header (or fragment payload) */
+	size_t l3_off;	    /* IPv4/IPv6 header */
+	size_t l4_off;	    /* transport header (or fragment payload) */
 	size_t payload_off; /* transport payload */
 	size_t ip_end; /* end of the IP datagram, before Ethernet padding */
 };
@@ -47,18 +47,18 @@ struct sg_ext {
 	bool hdrlen_set; /* write hdrlen instead of deriving it from len */
 	__u8 hdrlen;
 	__u16 frag_offset; /* fragment: offset in 8-byte units */
-	bool more; /* fragment: M flag */
+	bool more;	   /* fragment: M flag */
 };
 
 /* Which override knobs of struct sg_pkt_spec are in force. */
 enum sg_pkt_set {
-	SG_PKT_SET_IHL = 1U << 0, /* IPv4 IHL field */
-	SG_PKT_SET_TOT_LEN = 1U << 1, /* IPv4 total length */
+	SG_PKT_SET_IHL = 1U << 0,	  /* IPv4 IHL field */
+	SG_PKT_SET_TOT_LEN = 1U << 1,	  /* IPv4 total length */
 	SG_PKT_SET_PAYLOAD_LEN = 1U << 2, /* IPv6 payload length */
-	SG_PKT_SET_DOFF = 1U << 3, /* TCP data offset (32-bit words) */
-	SG_PKT_SET_UDP_LEN = 1U << 4, /* UDP length field */
-	SG_PKT_SET_L4_KEEP = 1U << 5, /* keep only l4_keep bytes of L4 */
-	SG_PKT_SET_VERSION = 1U << 6, /* IP version nibble */
+	SG_PKT_SET_DOFF = 1U << 3,	  /* TCP data offset (32-bit words) */
+	SG_PKT_SET_UDP_LEN = 1U << 4,	  /* UDP length field */
+	SG_PKT_SET_L4_KEEP = 1U << 5,	  /* keep only l4_keep bytes of L4 */
+	SG_PKT_SET_VERSION = 1U << 6,	  /* IP version nibble */
 };
 
 struct sg_pkt_spec {
@@ -72,8 +72,8 @@ struct sg_pkt_spec {
 	unsigned int family;
 	const char *src; /* default 192.0.2.1 / 2001:db8:1::1 */
 	const char *dst; /* default 198.51.100.1 / 2001:db8:ffff::1 */
-	__u8 proto; /* transport: 0 means IPPROTO_TCP */
-	__u8 ttl; /* 0: 64 */
+	__u8 proto;	 /* transport: 0 means IPPROTO_TCP */
+	__u8 ttl;	 /* 0: 64 */
 
 	/* IPv4 only */
 	__u8 ip_opts[SG_PKT_MAX_OPTS]; /* padded to 4 bytes with EOL */
@@ -87,7 +87,7 @@ struct sg_pkt_spec {
 
 	/* Transport */
 	__u16 sport, dport;
-	__u8 tcp_flags; /* TH_* bits: 0x02 SYN, 0x10 ACK ... */
+	__u8 tcp_flags;	     /* TH_* bits: 0x02 SYN, 0x10 ACK ... */
 	size_t tcp_opts_len; /* NOP-filled, a multiple of 4 */
 	const void *payload;
 	size_t payload_len;

@@ -96,8 +96,8 @@ void sg_test_fail_mem(const char *file, int line, const char *what,
 				__FILE__, __LINE__,                       \
 				"expected %s to return 0, got %lld (%s)", \
 				#expr, sg_err_,                           \
-				sg_err_ < 0 ? strerror((int)-sg_err_) :   \
-					      "not an errno");            \
+				sg_err_ < 0 ? strerror((int)-sg_err_)     \
+					    : "not an errno");            \
 			return false;                                     \
 		}                                                         \
 	} while (0)

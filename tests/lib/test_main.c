@@ -25,7 +25,8 @@ static bool skipped;
 
 void sg_test_register(const char *name, sg_test_fn fn)
 {
-	/* Constructors run before main: there is nobody to return an error to. */
+	/* Constructors run before main: there is nobody to return an error to.
+	 */
 	if (n_tests == SG_TEST_MAX) {
 		fprintf(stderr, "unit: more than %d tests, raise SG_TEST_MAX\n",
 			SG_TEST_MAX);

@@ -54,8 +54,8 @@ static void configure(struct sg_state *st, bool over)
 	for (l = 0; l < SG_LEVEL_COUNT; l++) {
 		for (k = 0; k < SG_BUDGET_KIND_COUNT; k++) {
 			cfg.budget[l][k].interval_ns = over ? 1000000000ULL : 1;
-			cfg.budget[l][k].limit_ns = over ? 1000000000ULL :
-							   1ULL << 62;
+			cfg.budget[l][k].limit_ns = over ? 1000000000ULL
+							 : 1ULL << 62;
 		}
 	}
 	cfg.ban_window_ns = 60ULL * 1000000000ULL;
@@ -86,7 +86,8 @@ static int cmp_double(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	struct sg_pkt_spec syn = { .sport = 40000, .dport = 443,
+	struct sg_pkt_spec syn = { .sport = 40000,
+				   .dport = 443,
 				   .tcp_flags = SG_TH_SYN };
 	struct bench_case cases[] = {
 		{ "bare XDP_PASS", 1, syn },

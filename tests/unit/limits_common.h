@@ -9,8 +9,8 @@
 #include "harness.h"
 
 #define TCP_PORT 443
-#define SEC SG_H_NS_PER_SEC
-#define MSEC (SG_H_NS_PER_SEC / 1000)
+#define SEC	 SG_H_NS_PER_SEC
+#define MSEC	 (SG_H_NS_PER_SEC / 1000)
 
 /* A TCP SYN (or other segment) from src to the protected service. */
 static inline struct sg_h_hit send_tcp(struct sg_h *h, const char *src,

@@ -13,8 +13,8 @@
 #include "sg.h"
 #include "test.h"
 
-#define MS 1000000ULL
-#define SEC 1000000000ULL
+#define MS	1000000ULL
+#define SEC	1000000000ULL
 #define ROWS(t) (sizeof(t) / sizeof((t)[0]))
 
 /* ~100 KiB each: kept off the stack. */
@@ -276,20 +276,21 @@ SG_TEST(config_full_file)
 /* What an engineer's editor leaves in a file must not matter. */
 SG_TEST(config_syntax)
 {
-	static const char text[] =
-		"\xef\xbb\xbf; INI comments work too\r\n"
-		"[slotguard]   \r\n"
-		"   mode = enforce   # why: tested\r\n"
-		"\tkeep_attached: YES ; inline\r\n"
-		"  # an indented comment\n"
-		"pin_dir = /sys/fs/bpf/a#b\n" /* '#' without a blank is data */
-		"metrics_listen = off\n"
-		"\n"
-		"[ source ]\n"
-		"[subnet]\n"
-		"[service   web]\n"
-		"protocol = tcp\n"
-		"port = 80";
+	static const char text[] = "\xef\xbb\xbf; INI comments work too\r\n"
+				   "[slotguard]   \r\n"
+				   "   mode = enforce   # why: tested\r\n"
+				   "\tkeep_attached: YES ; inline\r\n"
+				   "  # an indented comment\n"
+				   "pin_dir = /sys/fs/bpf/a#b\n" /* '#' without
+								    a blank is
+								    data */
+				   "metrics_listen = off\n"
+				   "\n"
+				   "[ source ]\n"
+				   "[subnet]\n"
+				   "[service   web]\n"
+				   "protocol = tcp\n"
+				   "port = 80";
 	char path[32], err[SG_ERR_LEN];
 	int ret;
 

@@ -10,16 +10,16 @@
 #include <unistd.h>
 #include "harness.h"
 
-#define TCP_PORT 443 /* service 0 */
-#define UDP_PORT 443 /* service 1, with SG_SERVICE_QUIC */
+#define TCP_PORT      443  /* service 0 */
+#define UDP_PORT      443  /* service 1, with SG_SERVICE_QUIC */
 #define TCP_ONLY_PORT 8443 /* service 2: protected for TCP only */
-#define OPEN_PORT 8080
+#define OPEN_PORT     8080
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The usual row: a TCP SYN from port 40000 to the protected service. */
 #define SYN .sport = 40000, .dport = TCP_PORT, .tcp_flags = SG_TH_SYN
 #define UDP .proto = IPPROTO_UDP, .sport = 40000, .dport = UDP_PORT
-#define V6 .family = SG_FAMILY_V6
+#define V6  .family = SG_FAMILY_V6
 #define EXT(t)                      \
 	{                           \
 		.type = IPPROTO_##t \

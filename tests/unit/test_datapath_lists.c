@@ -10,11 +10,11 @@
 #include <bpf/bpf.h>
 #include "harness.h"
 
-#define TCP_PORT 443
-#define OPEN_PORT 8080
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define SYN .sport = 40000, .dport = TCP_PORT, .tcp_flags = SG_TH_SYN
-#define V6 .family = SG_FAMILY_V6
+#define TCP_PORT       443
+#define OPEN_PORT      8080
+#define ARRAY_SIZE(a)  (sizeof(a) / sizeof((a)[0]))
+#define SYN	       .sport = 40000, .dport = TCP_PORT, .tcp_flags = SG_TH_SYN
+#define V6	       .family = SG_FAMILY_V6
 #define LATER_FRAGMENT .frag_offset = 100, .payload_len = 8, .payload = pad8
 
 static const __u8 pad8[8];
@@ -26,7 +26,7 @@ struct verdict_row {
 };
 
 #define PASSES(r) XDP_PASS, SG_VERDICT_PASS, SG_REASON_##r
-#define DROPS(r) XDP_DROP, SG_VERDICT_DROP, SG_REASON_##r
+#define DROPS(r)  XDP_DROP, SG_VERDICT_DROP, SG_REASON_##r
 
 static bool run_rows(struct sg_h *h, const struct verdict_row *rows, size_t n)
 {
@@ -35,8 +35,8 @@ static bool run_rows(struct sg_h *h, const struct verdict_row *rows, size_t n)
 
 	for (i = 0; i < n; i++) {
 		sg_test_context("row %zu: from %s", i,
-				rows[i].spec.src ? rows[i].spec.src :
-						   "the default source");
+				rows[i].spec.src ? rows[i].spec.src
+						 : "the default source");
 		ok &= sg_h_expect_spec(h, &rows[i].spec, rows[i].action,
 				       rows[i].verdict, rows[i].reason);
 	}

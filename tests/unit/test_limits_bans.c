@@ -476,9 +476,9 @@ SG_TEST(limits_ban_map_full)
 		key.addr[2] = i >> 8 & 0xff;
 		key.addr[3] = i & 0xff;
 		ASSERT_OK(bpf_map_update_elem(h.st.fds[SG_MAP_BANS_V4], &key,
-					      &b, BPF_NOEXIST) ?
-				  -errno :
-				  0);
+					      &b, BPF_NOEXIST)
+				  ? -errno
+				  : 0);
 	}
 	ASSERT_OK(sg_h_snap(&h, &before));
 	ASSERT_TRUE(admitted(syn(&h, "192.0.2.90")));

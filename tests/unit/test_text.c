@@ -12,7 +12,7 @@
 #include "sg.h"
 #include "test.h"
 
-#define MS 1000000ULL
+#define MS  1000000ULL
 #define SEC 1000000000ULL
 
 #define ROWS(t) (sizeof(t) / sizeof((t)[0]))
@@ -156,7 +156,8 @@ static const struct {
 	{ "::/129", "prefix /129 is longer than /128" },
 	{ "10.0.0.0/99999999999999999999", "is longer than /32" },
 	{ "10.0.0.300/8", "'10.0.0.300/8' is not a CIDR" },
-	/* Decided: a leading zero is refused, as inet_pton does in addresses. */
+	/* Decided: a leading zero is refused, as inet_pton does in addresses.
+	 */
 	{ "1.2.3.4/032", "prefix length /032 has a leading zero" },
 	{ "10.0.0.0/00", "leading zero" },
 	{ "010.0.0.0/8", "is not a CIDR" },
@@ -518,8 +519,8 @@ SG_TEST(text_list_file_errors)
 	for (i = 0; i < ROWS(rows); i++) {
 		sg_test_context("row %zu", i);
 		ASSERT_EQ(read_list(rows[i].content,
-				    rows[i].len ? rows[i].len :
-						  strlen(rows[i].content),
+				    rows[i].len ? rows[i].len
+						: strlen(rows[i].content),
 				    path, &v, &n, err),
 			  -EINVAL);
 		ASSERT_TRUE(v == NULL);
@@ -533,7 +534,8 @@ SG_TEST(text_list_file_errors)
 		}
 	}
 	sg_test_context(NULL);
-	/* The exact message the CLI prints after "slotguard: allow replace: ". */
+	/* The exact message the CLI prints after "slotguard: allow replace: ".
+	 */
 	ASSERT_EQ(read_list("10.0.0.300/8\n", 13, path, &v, &n, err), -EINVAL);
 	snprintf(want, sizeof(want), "%s:1: '10.0.0.300/8' is not a CIDR",
 		 path);
