@@ -29,9 +29,10 @@ static __always_inline void sg_stat_add(__u32 stat)
  * GCRA: a token is due every interval; admit while the arrival time we would
  * move to is at most limit_ns ahead of now. max(tat, now) caps the bank at
  * the burst after any idle time, and no remainder is ever rounded away
- * because nothing is "refilled": time itself is the bucket. After
- * SG_CAS_TRIES lost races the packet is admitted; that is the only error
- * concurrent CPUs add (at most one token per lost race).
+ * because nothing is "refilled": time itself is the bucket. CPUs sharing
+ * the budget race with compare-and-swap, so it is never over-spent; a
+ * frame whose CPU loses SG_CAS_TRIES races in a row (only a flood on one
+ * source does that) is refused as over budget without spending a token.
  */
 static __always_inline int sg_gcra_over(__u64 *tat, const struct sg_budget *b,
 					__u64 now)
@@ -50,7 +51,7 @@ static __always_inline int sg_gcra_over(__u64 *tat, const struct sg_budget *b,
 		if (__sync_val_compare_and_swap(tat, old, next) == old)
 			return 0;
 	}
-	return 0;
+	return 1;
 }
 
 /* Rate per 1000 s: events per second, three decimals. */
