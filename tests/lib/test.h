@@ -26,6 +26,9 @@ void sg_test_context(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 void sg_test_fail_at(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* A new file under /tmp holding data (path gets its name; the caller
+ * unlinks it). False, with the reason printed, on failure. */
+bool sg_test_write_temp(char path[32], const void *data, size_t len);
 /* Marks the running test skipped; see TEST_SKIP(). */
 void sg_test_set_skip(const char *why);
 

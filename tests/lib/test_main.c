@@ -7,7 +7,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include "test.h"
 
 #define SG_TEST_MAX 1024
@@ -160,4 +162,26 @@ int main(int argc, char **argv)
 	printf("unit: %u passed, %u failed, %u skipped\n", passed, failed,
 	       skips);
 	return failed ? 1 : 0;
+}
+
+bool sg_test_write_temp(char path[32], const void *data, size_t len)
+{
+	int fd;
+
+	strcpy(path, "/tmp/sg-test-XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0) {
+		sg_test_fail_at(__FILE__, __LINE__, "mkstemp: %s",
+				strerror(errno));
+		return false;
+	}
+	if (write(fd, data, len) != (ssize_t)len) {
+		sg_test_fail_at(__FILE__, __LINE__, "write: %s",
+				strerror(errno));
+		close(fd);
+		unlink(path);
+		return false;
+	}
+	close(fd);
+	return true;
 }

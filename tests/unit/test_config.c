@@ -20,33 +20,11 @@
 /* ~100 KiB each: kept off the stack. */
 static struct sg_settings loaded, before, defaults;
 
-static bool write_temp(char path[32], const void *data, size_t len)
-{
-	int fd;
-
-	strcpy(path, "/tmp/sg-conf-XXXXXX");
-	fd = mkstemp(path);
-	if (fd < 0) {
-		sg_test_fail_at(__FILE__, __LINE__, "mkstemp: %s",
-				strerror(errno));
-		return false;
-	}
-	if (write(fd, data, len) != (ssize_t)len) {
-		sg_test_fail_at(__FILE__, __LINE__, "write: %s",
-				strerror(errno));
-		close(fd);
-		unlink(path);
-		return false;
-	}
-	close(fd);
-	return true;
-}
-
 /* Loads text from a temporary file into loaded; the file is kept. */
 static int load_text(const char *text, size_t len, char path[32], char *err)
 {
 	err[0] = '\0';
-	if (!write_temp(path, text, len))
+	if (!sg_test_write_temp(path, text, len))
 		return -EIO;
 	return sg_settings_load(path, &loaded, err, SG_ERR_LEN);
 }

@@ -17,29 +17,6 @@
 
 #define ROWS(t) (sizeof(t) / sizeof((t)[0]))
 
-/* A file under /tmp holding data; the caller unlinks path. */
-static bool write_temp(char path[32], const void *data, size_t len)
-{
-	int fd;
-
-	strcpy(path, "/tmp/sg-text-XXXXXX");
-	fd = mkstemp(path);
-	if (fd < 0) {
-		sg_test_fail_at(__FILE__, __LINE__, "mkstemp: %s",
-				strerror(errno));
-		return false;
-	}
-	if (write(fd, data, len) != (ssize_t)len) {
-		sg_test_fail_at(__FILE__, __LINE__, "write: %s",
-				strerror(errno));
-		close(fd);
-		unlink(path);
-		return false;
-	}
-	close(fd);
-	return true;
-}
-
 SG_TEST(text_names)
 {
 	static const char *const reasons[SG_REASON_COUNT] = {
@@ -428,7 +405,7 @@ static int read_list(const char *content, size_t len, char path[32],
 	*out = NULL;
 	*count = 0;
 	err[0] = '\0';
-	if (!write_temp(path, content, len))
+	if (!sg_test_write_temp(path, content, len))
 		return -EIO;
 	ret = sg_read_list_file(path, out, count, err, SG_ERR_LEN);
 	unlink(path);
