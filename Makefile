@@ -43,9 +43,9 @@ BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 
-# loader/main.c is the binary; every other loader/*.c is the shared core
-# that the tests link too.
-CORE_SRCS := $(filter-out loader/main.c,$(wildcard loader/*.c))
+# loader/cli/main.c is the binary; every other loader/*/*.c (cli verbs,
+# daemon, core) goes into one library that the tests link too.
+CORE_SRCS := $(filter-out loader/cli/main.c,$(wildcard loader/*/*.c))
 CORE_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRCS))
 CORE_LIB  := $(BUILD)/libslotguard.a
 LOADER    := $(BUILD)/slotguard
@@ -115,7 +115,7 @@ $(CORE_LIB): $(CORE_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(LOADER): $(BUILD)/loader/main.o $(CORE_OBJS)
+$(LOADER): $(BUILD)/loader/cli/main.o $(CORE_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
@@ -180,7 +180,7 @@ install: all
 clean:
 	rm -rf $(BUILD)
 
--include $(wildcard $(BUILD)/*.d $(BUILD)/*/*.d $(BUILD)/*/*/*.d)
+-include $(wildcard $(BUILD)/*.d $(BUILD)/*/*.d $(BUILD)/*/*/*.d $(BUILD)/*/*/*/*.d)
 
 # ---- fuzzing and sanitizers (issue 8) ---------------------------------
 # libFuzzer targets tests/fuzz/fuzz_*.c, built by clang with ASan and UBSan

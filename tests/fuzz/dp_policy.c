@@ -7,7 +7,7 @@
 #include <string.h>
 #include <netinet/in.h>
 #include "slotguard.h"
-#include "sg.h"
+#include "core/sg.h"
 #include "pkt.h"
 #include "datapath.h"
 #include "fuzz.h"

@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "sg.h"
+#include "core/sg.h"
 #include "fuzz.h"
 
 #define CIDR_TEXT_MAX 64

@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "sg.h"
-#include "config.h"
+#include "core/sg.h"
+#include "core/config.h"
 #include "fuzz.h"
 
 static struct fuzz_file file, again;

@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "sg.h"
+#include "core/sg.h"
 #include "fuzz.h"
 
 #define NS_PER_MS	  1000000ULL

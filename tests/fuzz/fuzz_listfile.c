@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "sg.h"
+#include "core/sg.h"
 #include "fuzz.h"
 
 #define LIST_LINE_MAX 256

@@ -10,8 +10,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "sg.h"
-#include "config.h"
+#include "core/sg.h"
+#include "core/config.h"
 #include "fuzz.h"
 
 #define NS_PER_S      1000000000ULL

@@ -144,7 +144,7 @@ slow_bg() { # OUT CONNS INTERVAL_MS DURATION_S [--reopen]
 		--conns "$conns" --interval-ms "$interval" --duration-s "$duration" "$@"
 }
 # Far more than a metrics endpoint needs: it must not take them all in.
-# (loader/metrics.c: SG_HTTP_MAX_CONNECTIONS, 256 at the time of writing.)
+# (loader/daemon/metrics.c: SG_HTTP_MAX_CONNECTIONS, 256 at the time of writing.)
 slow_bg "$LAB_TMP/idle.json" 400 60000 9
 idle_pid=$BG_PID
 sleep 2

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "slotguard.h"
-#include "sg.h"
+#include "core/sg.h"
 #include "pkt.h"
 #include "test.h"
 

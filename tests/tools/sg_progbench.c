@@ -14,7 +14,7 @@
 #include <bpf/libbpf.h>
 #include <linux/in.h>
 #include <linux/if_ether.h>
-#include "sg.h"
+#include "core/sg.h"
 #include "pkt.h"
 #include "slotguard.skel.h"
 #include "baseline.skel.h"

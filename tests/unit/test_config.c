@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "sg.h"
+#include "core/sg.h"
 #include "test.h"
 
 #define MS	1000000ULL

@@ -14,7 +14,7 @@
 #include <bpf/bpf.h>
 #include <json-c/json.h>
 #include "cli.h"
-#include "mapread.h"
+#include "core/mapread.h"
 
 #define NS_PER_SEC	1000000000ULL
 #define STATS_BAN_KINDS (SG_LEVEL_COUNT * SG_BUDGET_KIND_COUNT)

@@ -8,7 +8,7 @@
 #define SLOTGUARD_CLI_H
 
 #include <stdbool.h>
-#include "sg.h"
+#include "core/sg.h"
 
 struct sg_cli {
 	const char *pin_dir; /* --pin-dir, $SLOTGUARD_PIN_DIR, or default */

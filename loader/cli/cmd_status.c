@@ -15,7 +15,7 @@
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 #include "cli.h"
-#include "mapread.h"
+#include "core/mapread.h"
 #include "report.h"
 
 #ifndef SG_VERSION

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "mapread.h"
+#include "core/mapread.h"
 #include "metrics.h"
 
 /* Interface name as a label value: '\\', '"' and newline escaped. */

@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <linux/capability.h>
 #include "cli.h"
-#include "daemon.h"
-#include "metrics.h"
+#include "daemon/daemon.h"
+#include "daemon/metrics.h"
 
 static volatile sig_atomic_t stop_signal, reload_requested;
 

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <json-c/json.h>
-#include "sg.h"
+#include "core/sg.h"
 
 /*
  * Options of a command that only has --json and --help. Returns 0, -1

@@ -8,7 +8,7 @@
 #define SLOTGUARD_DAEMON_H
 
 #include <stdbool.h>
-#include "sg.h"
+#include "core/sg.h"
 
 struct slotguard;
 struct ring_buffer;

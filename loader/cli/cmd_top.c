@@ -11,7 +11,7 @@
 #include <json-c/json.h>
 #include "cli.h"
 #include "report.h"
-#include "mapread.h"
+#include "core/mapread.h"
 
 #define TOP_DEFAULT	20
 #define TOP_MAX		100000

@@ -7,7 +7,7 @@
 #define SLOTGUARD_METRICS_H
 
 #include <stdio.h>
-#include "sg.h"
+#include "core/sg.h"
 
 struct sg_daemon;
 struct sg_metrics;
