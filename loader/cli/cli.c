@@ -38,6 +38,36 @@ void sg_warnf(const char *fmt, ...)
 	va_end(ap);
 }
 
+int sg_parse_cidr_input(const char *text, struct sg_cidr *out, char *why,
+			size_t why_len)
+{
+	char v4[64];
+
+	if (sg_parse_cidr(text, out, why, why_len))
+		return -EINVAL;
+	if (sg_cidr_unmap(out)) {
+		sg_format_cidr(out, v4, sizeof(v4));
+		sg_warnf("note: %s is the IPv4-mapped form of %s; using %s",
+			 text, v4, v4);
+	}
+	return 0;
+}
+
+void sg_audit(const struct sg_state *st, const char *fmt, ...)
+{
+	char text[256];
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	ret = sg_audit_push(st, text);
+	if (ret)
+		sg_warnf("could not queue '%s' for the daemon's log: %s", text,
+			 strerror(-ret));
+}
+
 int sg_cli_open(struct sg_state *st, bool lock)
 {
 	char err[SG_ERR_LEN];

@@ -30,6 +30,16 @@ void sg_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sg_warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
+ * A CIDR from the command line; an IPv4-mapped IPv6 address becomes the
+ * IPv4 prefix it stands for, with a note on stderr. 0 or -EINVAL (why set).
+ */
+int sg_parse_cidr_input(const char *text, struct sg_cidr *out, char *why,
+			size_t why_len);
+/* Record a manual change for the daemon's log (sg_audit_push). */
+void sg_audit(const struct sg_state *st, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
  * Open the pins (and take the directory lock when writing). Prints the
  * error itself and returns an sg_exit code (0 on success).
  */
@@ -45,6 +55,7 @@ int sg_cmd_run(int argc, char **argv);
 int sg_cmd_allow(int argc, char **argv);
 int sg_cmd_deny(int argc, char **argv);
 int sg_cmd_ban(int argc, char **argv);
+int sg_cmd_set(int argc, char **argv);
 int sg_cmd_stats(int argc, char **argv);
 int sg_cmd_top(int argc, char **argv);
 int sg_cmd_status(int argc, char **argv);

@@ -22,7 +22,8 @@ static const char usage[] =
 	"  run            load, attach and stay in the foreground (the daemon)\n"
 	"  allow          the allowlist: sources never dropped\n"
 	"  deny           the denylist: sources always dropped\n"
-	"  ban            bans: add, del, list\n"
+	"  ban            bans: add, del, flush, list\n"
+	"  set            named prefix sets: list, show, add, del, replace\n"
 	"  stats          counters by interface, verdict and reason\n"
 	"  top            the heaviest sources right now\n"
 	"  status         program, interfaces, modes, map fill levels\n"
@@ -49,6 +50,7 @@ static const struct sg_cmd objects[] = {
 	{ "allow", sg_cmd_allow, "the allowlist" },
 	{ "deny", sg_cmd_deny, "the denylist" },
 	{ "ban", sg_cmd_ban, "bans" },
+	{ "set", sg_cmd_set, "named prefix sets" },
 	{ "stats", sg_cmd_stats, "counters" },
 	{ "top", sg_cmd_top, "heaviest sources" },
 	{ "status", sg_cmd_status, "what runs where" },
