@@ -767,8 +767,8 @@ class Report:
                 continue
             if a and b:
                 ok.append(a <= b)
-                text.append("{:,} bans, {}: {:.0f} vs {:.0f} ns".format(
-                    bans, src, a, b))
+                text.append("{:,} ban{}, {}: {:.0f} vs {:.0f} ns".format(
+                    bans, "" if bans == 1 else "s", src, a, b))
         if cell(self.runs, "udp-ban1", "sg_src"):
             t.append(("A banned frame costs no more than a frame within "
                       "budget (XDP prog ns, same sources)",
