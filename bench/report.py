@@ -921,45 +921,46 @@ class Report:
                     tracked), "{:.0f} ms (--json {:.0f} ms)".format(m, mj),
                 max(m, mj) < 250))
 
-    def target_table(self):
-        if not self.targets:
-            return
-        self.p("## Targets (issue 7), from this run")
+    def targets_section(self, heading, intro, rows):
+        """A targets table: rows of (title, this run, verdict)."""
+        self.p(heading)
         self.p()
-        self.p("Throughput ratios are given twice: as measured (rx Mpps) "
-               "and CPU-bound (1000 / ns/pkt of the receiving thread). They "
-               "differ where the generator, not the receiving CPU, was the "
-               "bottleneck (rx thread well under 95%), or where the host "
-               "did not run the receiving vCPU (rx CPU idle high). A ratio target is met when both "
-               "ratios are, *met (CPU-bound)* when only the CPU-bound one "
-               "is.")
+        self.p(intro)
         self.p()
         self.p("| target | this run | |")
         self.p("| --- | --- | --- |")
-        for t in self.targets:
-            title, text, ok = t[0], t[1], t[2]
-            v = verdict(ok)
-            if not ok and len(t) > 3 and t[3]:
-                v = "**met (CPU-bound)**"
+        for title, text, v in rows:
             self.p("| {} | {} | {} |".format(title, text, v))
         self.p()
 
+    def target_table(self):
+        if not self.targets:
+            return
+        rows = []
+        for t in self.targets:
+            v = verdict(t[2])
+            if not t[2] and len(t) > 3 and t[3]:
+                v = "**met (CPU-bound)**"
+            rows.append((t[0], t[1], v))
+        self.targets_section(
+            "## Targets (issue 7), from this run",
+            "Throughput ratios are given twice: as measured (rx Mpps) and "
+            "CPU-bound (1000 / ns/pkt of the receiving thread). They differ "
+            "where the generator, not the receiving CPU, was the bottleneck "
+            "(rx thread well under 95%), or where the host did not run the "
+            "receiving vCPU (rx CPU idle high). A ratio target is met when "
+            "both ratios are, *met (CPU-bound)* when only the CPU-bound one "
+            "is.", rows)
+
     def target_table11(self):
         self.issue11_targets()
-        if not self.targets11:
-            return
-        self.p("## Targets (issue 11), from this run")
-        self.p()
-        self.p("With bans on, for both policies. Throughput ratios as "
-               "above: measured (CPU-bound); workloads as in section 2. "
-               "*met (program alone)*: the end-to-end ratio missed, the "
-               "XDP program's own ns (bpf_stats) met it.")
-        self.p()
-        self.p("| target | this run | |")
-        self.p("| --- | --- | --- |")
-        for title, text, v in self.targets11:
-            self.p("| {} | {} | {} |".format(title, text, v))
-        self.p()
+        if self.targets11:
+            self.targets_section(
+                "## Targets (issue 11), from this run",
+                "With bans on, for both policies. Throughput ratios as "
+                "above: measured (CPU-bound); workloads as in section 2. "
+                "*met (program alone)*: the end-to-end ratio missed, the "
+                "XDP program's own ns (bpf_stats) met it.", self.targets11)
 
     def notes(self):
         path = os.path.join(os.path.dirname(os.path.abspath(__file__)),

@@ -286,7 +286,7 @@ daemon_stop() {
 }
 
 nft_rules() { # POLICY: shipped or source
-	local rate=$ONE_RATE burst=$ONE_BURST allow= net= ceil=
+	local rate=$ONE_RATE burst=$ONE_BURST allow='' net='' ceil=''
 	if [ "$1" = shipped ]; then
 		rate=$SRC_RATE burst=$SRC_BURST
 		allow="ip saddr $ALLOW_SRC counter name \"allowed\" accept"
@@ -550,9 +550,8 @@ ban_memlock() {
 # ban_fill HAVE WANT : ban BAN_BASE+HAVE ... BAN_BASE+WANT-1 as /32s.
 ban_fill() {
 	local out
-	out=$("$BANFILL" --pin-dir "$PIN" --src "$BAN_BASE" --skip "$1" \
-		--count $(($2 - $1)) --for 1h --json 2>"$TMP/banfill.err")
-	if [ $? != 0 ]; then
+	if ! out=$("$BANFILL" --pin-dir "$PIN" --src "$BAN_BASE" --skip "$1" \
+		--count $(($2 - $1)) --for 1h --json 2>"$TMP/banfill.err"); then
 		say "$(cat "$TMP/banfill.err")"
 		return 1
 	fi

@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "core/sg.h"
+#include "tool.h"
+
+#define BANFILL_MAX (1LL << 24)
 
 static const char usage[] =
 	"Usage: sg_banfill --pin-dir DIR --src ADDR --count N [options]\n"
@@ -39,14 +41,6 @@ struct fill_opts {
 	int json;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static int bad_usage(const char *what, const char *value)
 {
 	if (value && *value)
@@ -68,13 +62,12 @@ static int parse_args(int argc, char **argv, struct fill_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	unsigned long skip = 0, count = 0;
-	char why[SG_ERR_LEN], *end;
+	long long skip = 0, count = 0;
+	char why[SG_ERR_LEN];
 	struct in_addr a;
 	int c, have_src = 0;
 
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-		end = NULL;
 		switch (c) {
 		case 'd':
 			o->pin_dir = optarg;
@@ -87,10 +80,14 @@ static int parse_args(int argc, char **argv, struct fill_opts *o)
 			have_src = 1;
 			break;
 		case 'k':
-			skip = strtoul(optarg, &end, 10);
+			if (sg_tool_parse_int(optarg, 0, BANFILL_MAX, &skip))
+				return bad_usage("--skip is 0 to 2^24:",
+						 optarg);
 			break;
 		case 'n':
-			count = strtoul(optarg, &end, 10);
+			if (sg_tool_parse_int(optarg, 1, BANFILL_MAX, &count))
+				return bad_usage("--count is 1 to 2^24:",
+						 optarg);
 			break;
 		case 'f':
 			if (sg_parse_duration(optarg, &o->duration_ns, why,
@@ -109,15 +106,11 @@ static int parse_args(int argc, char **argv, struct fill_opts *o)
 			fputs(usage, stderr);
 			return 2;
 		}
-		if (end && *end)
-			return bad_usage("not a number:", optarg);
 	}
 	if (optind < argc)
 		return bad_usage("unexpected argument", argv[optind]);
-	if (!o->pin_dir || !have_src)
-		return bad_usage("--pin-dir and --src are needed", NULL);
-	if (!count || count > (1UL << 24) || skip > (1UL << 24))
-		return bad_usage("--count is 1 to 2^24, --skip at most 2^24",
+	if (!o->pin_dir || !have_src || !count)
+		return bad_usage("--pin-dir, --src and --count are needed",
 				 NULL);
 	if ((__u64)o->first + skip + count > 0x100000000ULL)
 		return bad_usage("--src + --skip + --count goes past "
@@ -135,7 +128,7 @@ int main(int argc, char **argv)
 	char err[SG_ERR_LEN], text[64];
 	struct sg_state st;
 	__u32 added, addr;
-	double start;
+	int64_t start;
 	int ret;
 
 	ret = parse_args(argc, argv, &o);
@@ -153,7 +146,7 @@ int main(int argc, char **argv)
 		sg_state_close(&st);
 		return 1;
 	}
-	start = now_s();
+	start = sg_tool_mono_us();
 	for (added = 0; added < o.count; added++) {
 		addr = htonl(o.first + added);
 		memcpy(c.addr, &addr, 4);
@@ -173,8 +166,9 @@ int main(int argc, char **argv)
 	}
 	if (o.json)
 		printf("{\"added\": %u, \"seconds\": %.3f}\n", added,
-		       now_s() - start);
+		       (sg_tool_mono_us() - start) / 1e6);
 	else
-		printf("added %u bans in %.3f s\n", added, now_s() - start);
+		printf("added %u bans in %.3f s\n", added,
+		       (sg_tool_mono_us() - start) / 1e6);
 	return ret ? 1 : 0;
 }
