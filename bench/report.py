@@ -585,7 +585,10 @@ class Report:
             if why is None:
                 continue
             kind, _, rest = why.partition(" ")
-            if kind == "table":
+            if kind == "table" and int(rest) == 0:
+                why = ("no pinned map with \"ban\" in its name was found, "
+                       "so the ban table's size is unknown")
+            elif kind == "table":
                 why = ("the ban table holds {:,} IPv4 entries (the largest "
                        "`max_entries` of the pinned IPv4 ban maps), fewer "
                        "than {:,}".format(int(rest), bans))
