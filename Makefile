@@ -42,6 +42,8 @@ endif
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+# Reference programs the benchmarks load with bpftool (no skeleton).
+BENCH_BPF_OBJS := $(patsubst bench/%.bpf.c,$(BUILD)/%.bpf.o,$(wildcard bench/*.bpf.c))
 
 # loader/cli/main.c is the binary; every other loader/*/*.c (cli verbs,
 # daemon, core) goes into one library that the tests link too.
@@ -62,7 +64,7 @@ TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 .DEFAULT_GOAL := all
 .SECONDARY:
 
-all: $(SKELS) $(LOADER) $(UNIT_BIN) $(TOOL_BINS)
+all: $(SKELS) $(BENCH_BPF_OBJS) $(LOADER) $(UNIT_BIN) $(TOOL_BINS)
 
 help:
 	@echo 'slotguard targets:'
@@ -71,7 +73,7 @@ help:
 	@echo '  sudo make test    install what is missing, build, run every test'
 	@echo '  sudo make unit    only the BPF_PROG_TEST_RUN unit tests'
 	@echo '  sudo make integ   only the netns integration tests'
-	@echo '  sudo make bench   benchmarks of issue 7 (~13 min) into docs/BENCHMARKS.md'
+	@echo '  sudo make bench   benchmarks of issues 7 and 11 (~19 min) into docs/BENCHMARKS.md'
 	@echo '  sudo make demo    people vs scalper bots in a netns lab (DEMO_ARGS=--keep|--long|--short)'
 	@echo '  sudo make fuzz    each fuzzer FUZZ_SECONDS=60 (FUZZERS=names); make test-asan: unit tests under ASan+UBSan'
 	@echo '  make install      binary, unit, example config and lists, dashboard'
@@ -97,6 +99,11 @@ deps:
 	apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES) >/dev/null
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c
+	$(call msg,BPF,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(BUILD)/$*.bpf.d -c $< -o $@
+
+$(BUILD)/%.bpf.o: bench/%.bpf.c
 	$(call msg,BPF,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(BUILD)/$*.bpf.d -c $< -o $@
