@@ -78,29 +78,42 @@ static void sg_ban_locate(const struct sg_config *cfg, const struct sg_cidr *c,
 	}
 }
 
-/* Set the key's bit in both halves of the filter (atomically). */
-static int sg_filter_mark(const struct sg_state *st, __u32 seed,
-			  const struct sg_prefix_key *key)
+#define SG_FILTER_BYTES (2ULL * SG_BAN_FILTER_WORDS * sizeof(__u64))
+
+static __u64 *sg_filter_map(const struct sg_state *st)
 {
-	size_t len = 2ULL * SG_BAN_FILTER_WORDS * sizeof(__u64);
+	void *words = mmap(NULL, SG_FILTER_BYTES, PROT_READ | PROT_WRITE,
+			   MAP_SHARED, st->fds[SG_MAP_BAN_FILTER], 0);
+
+	return words == MAP_FAILED ? NULL : words;
+}
+
+/* Set the key's bit in both halves of the filter (atomically). */
+static int sg_filter_mark(const struct sg_state *st, __u64 *mapped,
+			  __u32 seed, const struct sg_prefix_key *key)
+{
 	__u64 h = sg_hash(key, seed), bit = h >> (64 - SG_BAN_FILTER_SHIFT);
-	__u64 *words;
+	__u64 *words = mapped ? mapped : sg_filter_map(st);
 	int half;
 
-	words = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
-		     st->fds[SG_MAP_BAN_FILTER], 0);
-	if (words == MAP_FAILED)
+	if (!words)
 		return -errno;
 	for (half = 0; half < 2; half++)
 		__atomic_fetch_or(&words[half * SG_BAN_FILTER_WORDS + bit / 64],
 				  1ULL << (bit % 64), __ATOMIC_SEQ_CST);
-	munmap(words, len);
+	if (!mapped)
+		munmap(words, SG_FILTER_BYTES);
 	return 0;
 }
 
-/* Put a ban where the program looks: flag, entry, then filter bit. */
-static int sg_ban_put(const struct sg_state *st, const struct sg_config *cfg,
-		      const struct sg_cidr *c, const struct sg_ban *ban)
+/*
+ * Put a ban where the program looks: flag, entry, then filter bit (the
+ * order the program's own bans keep, see bpf/bans.h).
+ */
+static int sg_ban_put_mapped(const struct sg_state *st,
+			     const struct sg_config *cfg,
+			     const struct sg_cidr *c, const struct sg_ban *ban,
+			     __u64 *filter)
 {
 	struct sg_ban_place pl;
 	int level = sg_ban_level(cfg, c), ret;
@@ -114,8 +127,15 @@ static int sg_ban_put(const struct sg_state *st, const struct sg_config *cfg,
 		return ret;
 	if (bpf_map_update_elem(st->fds[pl.map], &pl.key, ban, BPF_ANY))
 		return -errno;
-	return level >= 0 ? sg_filter_mark(st, cfg->hash_seed, &pl.key.hash)
+	return level >= 0 ? sg_filter_mark(st, filter, cfg->hash_seed,
+					   &pl.key.hash)
 			  : 0;
+}
+
+static int sg_ban_put(const struct sg_state *st, const struct sg_config *cfg,
+		      const struct sg_cidr *c, const struct sg_ban *ban)
+{
+	return sg_ban_put_mapped(st, cfg, c, ban, NULL);
 }
 
 int sg_ban_get(const struct sg_state *st, const struct sg_cidr *c,
@@ -161,18 +181,17 @@ static int sg_note_put(const struct sg_state *st, const struct sg_cidr *c,
 	return 0;
 }
 
-int sg_ban_add(const struct sg_state *st, const struct sg_cidr *c,
-	       const struct sg_ban_spec *spec)
+/* One manual or imported ban; the caller bumps the generation. */
+static int sg_ban_add_one(const struct sg_state *st,
+			  const struct sg_config *cfg, const struct sg_cidr *c,
+			  const struct sg_ban_spec *spec, __u64 now,
+			  __u64 *filter)
 {
 	struct sg_ban_entry old;
 	struct sg_ban ban = {};
-	struct sg_config cfg;
-	__u64 now = sg_state_now(st);
 	bool had = !sg_ban_get(st, c, &old);
-	int ret = sg_config_read(st, &cfg);
+	int ret;
 
-	if (ret)
-		return ret;
 	ban.since_ns = now;
 	ban.until_ns = spec->until_ns ? spec->until_ns
 				      : now + spec->duration_ns;
@@ -188,14 +207,46 @@ int sg_ban_add(const struct sg_state *st, const struct sg_cidr *c,
 	ban.flags = (spec->fleet ? SG_BAN_FLEET : SG_BAN_MANUAL) |
 		    (spec->local ? SG_BAN_LOCAL : 0);
 	ban.origin = spec->origin;
-	ban.level = sg_ban_level(&cfg, c) > 0 ? SG_LEVEL_SUBNET
+	ban.level = sg_ban_level(cfg, c) > 0 ? SG_LEVEL_SUBNET
 					      : SG_LEVEL_SOURCE;
 	if (spec->note && *spec->note)
 		ban.flags |= SG_BAN_NOTE;
 	ret = sg_note_put(st, c, spec->note);
-	if (!ret)
-		ret = sg_ban_put(st, &cfg, c, &ban);
-	return ret ? ret : sg_policy_changed(st);
+	return ret ? ret : sg_ban_put_mapped(st, cfg, c, &ban, filter);
+}
+
+int sg_ban_add(const struct sg_state *st, const struct sg_cidr *c,
+	       const struct sg_ban_spec *spec)
+{
+	return sg_ban_add_many(st, c, 1, spec, NULL);
+}
+
+int sg_ban_add_many(const struct sg_state *st, const struct sg_cidr *c,
+		    size_t n, const struct sg_ban_spec *spec, size_t *done)
+{
+	__u64 now = sg_state_now(st), *filter;
+	struct sg_config cfg;
+	size_t i, added = 0;
+	int ret = sg_config_read(st, &cfg);
+
+	if (done)
+		*done = 0;
+	if (ret)
+		return ret;
+	filter = sg_filter_map(st);
+	if (!filter)
+		return -errno;
+	for (i = 0; !ret && i < n; i++) {
+		ret = sg_ban_add_one(st, &cfg, &c[i], spec, now, filter);
+		added += !ret;
+	}
+	munmap(filter, SG_FILTER_BYTES);
+	if (done)
+		*done = added;
+	/* What was added stays added: the verdict cache must forget. */
+	if (added)
+		sg_policy_changed(st);
+	return ret;
 }
 
 static int sg_ban_remove(const struct sg_state *st, const struct sg_cidr *c)

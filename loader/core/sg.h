@@ -320,6 +320,9 @@ struct sg_ban_spec {
 /* 0, or -EEXIST when a longer ban stays (see spec.replace). */
 int sg_ban_add(const struct sg_state *st, const struct sg_cidr *c,
 	       const struct sg_ban_spec *spec);
+/* Many at once (one generation bump); *done says how many went in. */
+int sg_ban_add_many(const struct sg_state *st, const struct sg_cidr *c,
+		    size_t n, const struct sg_ban_spec *spec, size_t *done);
 int sg_ban_del(const struct sg_state *st, const struct sg_cidr *c);
 /* Every ban (live or remembered), malloc'ed. */
 int sg_ban_dump(const struct sg_state *st, struct sg_ban_entry **out,

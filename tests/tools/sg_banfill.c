@@ -124,10 +124,12 @@ static int parse_args(int argc, char **argv, struct fill_opts *o)
 int main(int argc, char **argv)
 {
 	struct fill_opts o = { .duration_ns = 3600ULL * 1000000000ULL };
-	struct sg_cidr c = { .family = SG_FAMILY_V4, .prefixlen = 32 };
+	struct sg_ban_spec spec = { .note = "bench" };
 	char err[SG_ERR_LEN], text[64];
+	struct sg_cidr *c;
 	struct sg_state st;
-	__u32 added, addr;
+	size_t added = 0;
+	__u32 i, addr;
 	int64_t start;
 	int ret;
 
@@ -146,18 +148,24 @@ int main(int argc, char **argv)
 		sg_state_close(&st);
 		return 1;
 	}
-	start = sg_tool_mono_us();
-	for (added = 0; added < o.count; added++) {
-		addr = htonl(o.first + added);
-		memcpy(c.addr, &addr, 4);
-		ret = sg_ban_add(&st, &c, o.duration_ns, "bench");
-		if (ret)
-			break;
+	c = calloc(o.count ? o.count : 1, sizeof(*c));
+	if (!c) {
+		sg_state_close(&st);
+		return 1;
 	}
+	for (i = 0; i < o.count; i++) {
+		c[i].family = SG_FAMILY_V4;
+		c[i].prefixlen = 32;
+		addr = htonl(o.first + i);
+		memcpy(c[i].addr, &addr, 4);
+	}
+	spec.duration_ns = o.duration_ns;
+	start = sg_tool_mono_us();
+	ret = sg_ban_add_many(&st, c, o.count, &spec, &added);
 	sg_state_close(&st);
 	if (ret) {
-		sg_format_cidr(&c, text, sizeof(text));
-		fprintf(stderr, "sg_banfill: ban add %s: %s%s (%u added)\n",
+		sg_format_cidr(&c[added], text, sizeof(text));
+		fprintf(stderr, "sg_banfill: ban add %s: %s%s (%zu added)\n",
 			text, strerror(-ret),
 			ret == -ENOSPC || ret == -E2BIG
 				? " (the ban table is full)"
@@ -165,10 +173,11 @@ int main(int argc, char **argv)
 			added);
 	}
 	if (o.json)
-		printf("{\"added\": %u, \"seconds\": %.3f}\n", added,
+		printf("{\"added\": %zu, \"seconds\": %.3f}\n", added,
 		       (sg_tool_mono_us() - start) / 1e6);
 	else
-		printf("added %u bans in %.3f s\n", added,
+		printf("added %zu bans in %.3f s\n", added,
 		       (sg_tool_mono_us() - start) / 1e6);
+	free(c);
 	return ret ? 1 : 0;
 }
