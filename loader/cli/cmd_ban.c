@@ -4,7 +4,6 @@
  * makes, and a listing of both with time left, reason and offence count.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
@@ -49,7 +48,7 @@ static int cmd_add(int argc, char **argv)
 	struct sg_cidr c;
 	int opt, rc, ret;
 
-	while ((opt = getopt_long(argc, argv, "f:r:h", opts, NULL)) != -1) {
+	while ((opt = sg_getopt(argc, argv, "f:r:h", opts)) != -1) {
 		switch (opt) {
 		case 'f':
 			if (sg_parse_duration(optarg, &duration, why,
@@ -105,15 +104,14 @@ static int cmd_del(int argc, char **argv)
 	struct sg_cidr c;
 	int rc, ret;
 
-	if (sg_cli_wants_help(argc, argv)) {
-		fputs(ban_usage, stdout);
-		return SG_EXIT_OK;
-	}
-	if (argc != 2) {
+	rc = sg_cli_opts(argc, argv, ban_usage, NULL);
+	if (rc)
+		return rc < 0 ? SG_EXIT_OK : rc;
+	if (optind != argc - 1) {
 		sg_errorf("needs exactly one CIDR");
 		return SG_EXIT_USAGE;
 	}
-	if (sg_parse_cidr(argv[1], &c, why, sizeof(why))) {
+	if (sg_parse_cidr(argv[optind], &c, why, sizeof(why))) {
 		sg_errorf("%s", why);
 		return SG_EXIT_USAGE;
 	}
@@ -123,11 +121,11 @@ static int cmd_del(int argc, char **argv)
 	ret = sg_ban_del(&st, &c);
 	sg_state_close(&st);
 	if (ret == -ENOENT) {
-		sg_errorf("%s is not banned", argv[1]);
+		sg_errorf("%s is not banned", argv[optind]);
 		return SG_EXIT_USAGE;
 	}
 	if (ret) {
-		sg_errorf("%s: %s", argv[1], strerror(-ret));
+		sg_errorf("%s: %s", argv[optind], strerror(-ret));
 		return SG_EXIT_FAIL;
 	}
 	return SG_EXIT_OK;
@@ -225,7 +223,7 @@ static int cmd_list(int argc, char **argv)
 	int c, rc, ret;
 	__u64 now;
 
-	while ((c = getopt_long(argc, argv, "jah", opts, NULL)) != -1) {
+	while ((c = sg_getopt(argc, argv, "jah", opts)) != -1) {
 		if (c == 'j') {
 			json = true;
 		} else if (c == 'a') {

@@ -39,28 +39,39 @@ static const char *const list_purpose[SG_LIST_COUNT] = {
 	"sources that are always dropped on protected services.",
 };
 
-static void lists_usage(FILE *f)
+#define LIST_USAGE_LEN 2048
+
+static const char *list_usage(char usage[LIST_USAGE_LEN])
 {
-	fprintf(f, lists_usage_fmt, sg_list_name(current_list),
-		list_purpose[current_list]);
+	snprintf(usage, LIST_USAGE_LEN, lists_usage_fmt,
+		 sg_list_name(current_list), list_purpose[current_list]);
+	return usage;
 }
 
-/* Parse argv[1..] as CIDRs; prints the first bad one. */
-static int parse_cidrs(int argc, char **argv, struct sg_cidr **out)
+/* sg_cli_opts() with the usage of the current list. */
+static int list_opts(int argc, char **argv, bool *json)
+{
+	char usage[LIST_USAGE_LEN];
+
+	return sg_cli_opts(argc, argv, list_usage(usage), json);
+}
+
+/* Parse the n CIDRs of args; prints the first bad one. */
+static int parse_cidrs(int n, char **args, struct sg_cidr **out)
 {
 	char why[SG_ERR_LEN];
 	struct sg_cidr *v;
 	int i;
 
-	if (argc < 2) {
+	if (n < 1) {
 		sg_errorf("needs at least one CIDR");
 		return SG_EXIT_USAGE;
 	}
-	v = calloc(argc, sizeof(*v));
+	v = calloc(n, sizeof(*v));
 	if (!v)
 		return SG_EXIT_FAIL;
-	for (i = 1; i < argc; i++) {
-		if (sg_parse_cidr(argv[i], &v[i - 1], why, sizeof(why))) {
+	for (i = 0; i < n; i++) {
+		if (sg_parse_cidr(args[i], &v[i], why, sizeof(why))) {
 			sg_errorf("%s", why);
 			free(v);
 			return SG_EXIT_USAGE;
@@ -109,13 +120,13 @@ static int cmd_add_del(int argc, char **argv, bool add)
 	struct sg_cidr *v = NULL;
 	struct sg_state st;
 	char buf[64];
-	int i, ret, rc;
+	int i, n, ret, rc;
 
-	if (sg_cli_wants_help(argc, argv)) {
-		lists_usage(stdout);
-		return SG_EXIT_OK;
-	}
-	rc = parse_cidrs(argc, argv, &v);
+	rc = list_opts(argc, argv, NULL);
+	if (rc)
+		return rc < 0 ? SG_EXIT_OK : rc;
+	n = argc - optind;
+	rc = parse_cidrs(n, argv + optind, &v);
 	if (rc)
 		return rc;
 	rc = sg_cli_open(&st, true);
@@ -124,11 +135,11 @@ static int cmd_add_del(int argc, char **argv, bool add)
 		return rc;
 	}
 	if (!add)
-		rc = check_present(&st, v, argc - 1);
+		rc = check_present(&st, v, n);
 	if (!rc && add) {
 		size_t failed = 0;
 
-		ret = sg_list_add_many(&st, current_list, v, argc - 1, &failed);
+		ret = sg_list_add_many(&st, current_list, v, n, &failed);
 		if (ret) {
 			sg_format_cidr(&v[failed], buf, sizeof(buf));
 			sg_errorf("%s: %s%s; nothing added", buf,
@@ -141,7 +152,7 @@ static int cmd_add_del(int argc, char **argv, bool add)
 		}
 	}
 	/* del: check_present() made sure every entry is there. */
-	for (i = 0; !rc && !add && i < argc - 1; i++) {
+	for (i = 0; !rc && !add && i < n; i++) {
 		ret = sg_list_del(&st, current_list, &v[i]);
 		if (!ret)
 			continue;
@@ -198,17 +209,13 @@ static void print_list(const struct sg_cidr *v, size_t n, bool json)
 
 static int cmd_list(int argc, char **argv)
 {
-	char usage[2048], name[32];
 	struct sg_cidr *v = NULL;
 	struct sg_state st;
 	bool json = false;
 	size_t n = 0;
 	int rc, ret;
 
-	snprintf(usage, sizeof(usage), lists_usage_fmt,
-		 sg_list_name(current_list), list_purpose[current_list]);
-	snprintf(name, sizeof(name), "%s list", sg_list_name(current_list));
-	rc = sg_report_opts(argc, argv, usage, name, &json);
+	rc = list_opts(argc, argv, &json);
 	if (rc)
 		return rc < 0 ? SG_EXIT_OK : rc;
 	if (optind < argc) {
@@ -234,19 +241,20 @@ static int cmd_replace(int argc, char **argv)
 {
 	char err[SG_ERR_LEN];
 	struct sg_cidr *v = NULL;
+	const char *file;
 	struct sg_state st;
 	size_t n = 0, i, v6 = 0;
 	int rc, ret;
 
-	if (sg_cli_wants_help(argc, argv)) {
-		lists_usage(stdout);
-		return SG_EXIT_OK;
-	}
-	if (argc != 2) {
+	rc = list_opts(argc, argv, NULL);
+	if (rc)
+		return rc < 0 ? SG_EXIT_OK : rc;
+	if (optind != argc - 1) {
 		sg_errorf("needs exactly one FILE");
 		return SG_EXIT_USAGE;
 	}
-	if (sg_read_list_file(argv[1], &v, &n, err, sizeof(err))) {
+	file = argv[optind];
+	if (sg_read_list_file(file, &v, &n, err, sizeof(err))) {
 		sg_errorf("%s", err);
 		return SG_EXIT_USAGE;
 	}
@@ -258,7 +266,7 @@ static int cmd_replace(int argc, char **argv)
 	ret = sg_list_replace(&st, current_list, v, n);
 	sg_state_close(&st);
 	if (ret) {
-		sg_errorf("%s: %s; the old list is unchanged", argv[1],
+		sg_errorf("%s: %s; the old list is unchanged", file,
 			  strerror(-ret));
 		free(v);
 		return SG_EXIT_FAIL;
@@ -276,11 +284,10 @@ static int cmd_flush(int argc, char **argv)
 	struct sg_state st;
 	int rc, ret;
 
-	if (sg_cli_wants_help(argc, argv)) {
-		lists_usage(stdout);
-		return SG_EXIT_OK;
-	}
-	if (argc != 1) {
+	rc = list_opts(argc, argv, NULL);
+	if (rc)
+		return rc < 0 ? SG_EXIT_OK : rc;
+	if (optind != argc) {
 		sg_errorf("takes no arguments");
 		return SG_EXIT_USAGE;
 	}
@@ -307,13 +314,11 @@ static const struct sg_cmd list_cmds[] = {
 
 static int cmd_list_object(unsigned int list, int argc, char **argv)
 {
-	char usage[2048];
+	char usage[LIST_USAGE_LEN];
 
 	current_list = list;
-	snprintf(usage, sizeof(usage), lists_usage_fmt, sg_list_name(list),
-		 list_purpose[list]);
-	return sg_cli_dispatch(sg_list_name(list), list_cmds, usage, argc,
-			       argv);
+	return sg_cli_dispatch(sg_list_name(list), list_cmds, list_usage(usage),
+			       argc, argv);
 }
 
 int sg_cmd_allow(int argc, char **argv)
