@@ -280,7 +280,8 @@ $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/tests/fuzz/fuzz_%.o $(FUZZ_HELP) $(FUZZ_CORE)
 # `make deb` copies the files git knows, as they are in this work tree, to
 # $(DEB_DIR)/src and runs dpkg-buildpackage there: debian/rules cleans and
 # builds its own tree, never this one's build/. The make variables of this
-# run stay out of it (MAKEFLAGS would hand it BUILD=, SANITIZE=, ...). The
+# run stay out of it (MAKEFLAGS and the environment would hand it BUILD=,
+# whose `make clean` would then empty this tree's build/). The
 # .deb, the build log and lintian's verdict end in $(DEB_DIR); lintian
 # fails the target on any error or warning (debian/*.lintian-overrides say
 # why each override is there); as root it runs as nobody, since it unpacks
@@ -297,7 +298,7 @@ deb:
 		tar -xf - -C $(DEB_DIR)/src
 	$(Q)if [ -n "$(DEB_VERSION)" ]; then \
 		sed -i '1s/([^)]*)/($(DEB_VERSION))/' $(DEB_DIR)/src/debian/changelog; fi
-	$(Q)cd $(DEB_DIR)/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	$(Q)cd $(DEB_DIR)/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD -u SANITIZE \
 		dpkg-buildpackage -b -us -uc -j$(DEB_JOBS) >../build.log 2>&1 || \
 		{ tail -n 40 ../build.log; echo "make deb: failed; the whole log is $(DEB_DIR)/build.log"; exit 1; }
 	$(call msg,LINTIAN,$(DEB_DIR)/lintian.txt)
