@@ -20,7 +20,7 @@ struct sg_cli {
 };
 extern struct sg_cli sg_cli;
 
-/* A command: argv[0] is the command's own name; getopt_long from there. */
+/* A command: argv[0] is the command's own name; sg_getopt() from there. */
 struct sg_cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);
