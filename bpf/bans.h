@@ -86,9 +86,8 @@ static __always_inline struct sg_ban *sg_ban_find_lpm(const struct sg_pkt *p,
  * key, so an expired ban at one level never hides a live one at another,
  * and the cost does not grow with the number of bans.
  */
-static __always_inline struct sg_ban *sg_ban_find(const struct sg_config *cfg,
-						  const struct sg_pkt *p,
-						  __u64 now)
+static __always_inline struct sg_ban *
+sg_ban_find(const struct sg_config *cfg, const struct sg_pkt *p, __u64 now)
 {
 	struct sg_prefix_key key;
 	struct sg_ban *ban;

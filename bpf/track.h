@@ -14,10 +14,10 @@
 /* What one frame asks of the budgets. */
 struct sg_ask {
 	__u64 now;
-	__u16 set;	/* limit set of the source, 0: none */
-	__u8 new_conn;	/* TCP SYN without ACK, or QUIC Initial */
-	__u8 request;	/* a request (see sg_pkt_request) */
-	__u8 signature; /* SYN: 1 + bit of its TTL/window/options hash */
+	__u16 set;	     /* limit set of the source, 0: none */
+	__u8 new_conn;	     /* TCP SYN without ACK, or QUIC Initial */
+	__u8 request;	     /* a request (see sg_pkt_request) */
+	__u8 signature;	     /* SYN: 1 + bit of its TTL/window/options hash */
 	__u8 member_budgets; /* the set's member budgets replace [source] */
 	__u8 no_ban;	     /* the set says: members are never banned */
 	__u8 pad0;
@@ -58,9 +58,8 @@ static __always_inline int sg_seen_before(const struct sg_config *cfg,
 		return 1;
 	}
 	/* Replace the slot written longer ago. */
-	hit = (__u32)(now_ms - (__u32)*s1) >= (__u32)(now_ms - (__u32)*s2)
-		      ? s1
-		      : s2;
+	hit = (__u32)(now_ms - (__u32)*s1) >= (__u32)(now_ms - (__u32)*s2) ? s1
+									   : s2;
 	*hit = fp << SG_SEEN_FP_SHIFT | (ask->new_conn ? SG_SEEN_CONN : 0) |
 	       (ask->request ? SG_SEEN_REQUEST : 0) | now_ms;
 	sg_stat_add(SG_STAT_FIRST_SIGHTINGS);
@@ -103,8 +102,8 @@ static __always_inline __u32 sg_track_charge(struct sg_track *t,
 	if (new_conn) {
 		if (sg_gcra_over(&t->conn_tat, &b[SG_BUDGET_CONN], now))
 			return SG_BUDGET_CONN;
-		if (sg_gcra32_over(&t->conn_quota_tat, &b[SG_BUDGET_QUOTA],
-				   now, SG_TAT_COARSE_SHIFT))
+		if (sg_gcra32_over(&t->conn_quota_tat, &b[SG_BUDGET_QUOTA], now,
+				   SG_TAT_COARSE_SHIFT))
 			return SG_BUDGET_QUOTA;
 	}
 	if (request) {
@@ -209,8 +208,8 @@ static __always_inline void sg_violation(const struct sg_config *cfg,
 		return;
 	req->observed_milli = sg_observed_milli(t, kind, now_ms);
 	req->limit_milli = sg_budget_milli(&b[kind]);
-	if (ask->no_ban || !sg_flagrant(cfg, req->observed_milli,
-					req->limit_milli)) {
+	if (ask->no_ban ||
+	    !sg_flagrant(cfg, req->observed_milli, req->limit_milli)) {
 		if (t->flags & SG_TRACK_LIMITED)
 			return;
 		t->flags |= SG_TRACK_LIMITED;

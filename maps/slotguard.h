@@ -17,12 +17,13 @@
 #define SG_PIN_LINK_PREFIX "link_" /* link_<ifname>: the pinned bpf_link */
 
 /* Sizes that bound the maps; changing one changes the ABI. */
-#define SG_MAX_SERVICES	    64
-#define SG_MAX_IFACES	    32 /* interface slots; slot 0 is "other interface" */
-#define SG_IFINDEX_MAX	    65536 /* ifindexes at or above this count as slot 0 */
-#define SG_IPV6_EXT_MAX	    8 /* extension headers walked before giving up */
-#define SG_BAN_LOOKUP_DEPTH 8 /* expired covering bans looked past (LPM bans) \
-			       */
+#define SG_MAX_SERVICES 64
+#define SG_MAX_IFACES	32    /* interface slots; slot 0 is "other interface" */
+#define SG_IFINDEX_MAX	65536 /* ifindexes at or above this count as slot 0 */
+#define SG_IPV6_EXT_MAX 8     /* extension headers walked before giving up */
+#define SG_BAN_LOOKUP_DEPTH                               \
+	8 /* expired covering bans looked past (LPM bans) \
+	   */
 #define SG_MAX_SETS	    128 /* set ids: 0 allow, 1 deny, 2.. named sets */
 #define SG_SET_MAX_ENTRIES  2097152 /* CIDRs of all sets, per family */
 #define SG_BAN_LPM_ENTRIES  65536   /* bans of other prefix lengths */

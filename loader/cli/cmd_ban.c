@@ -5,7 +5,6 @@
  * and where each came from.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
@@ -60,7 +59,7 @@ static int parse_add(int argc, char **argv, struct ban_add_opts *o)
 	int opt, i;
 
 	o->spec.duration_ns = SG_MANUAL_BAN_DEFAULT_NS;
-	while ((opt = getopt_long(argc, argv, "f:r:h", opts, NULL)) != -1) {
+	while ((opt = sg_getopt(argc, argv, "f:r:h", opts)) != -1) {
 		switch (opt) {
 		case 'f':
 			if (sg_parse_duration(optarg, &o->spec.duration_ns, why,
@@ -94,7 +93,7 @@ static int parse_add(int argc, char **argv, struct ban_add_opts *o)
 		}
 	}
 	if (optind >= argc) {
-		sg_errorf("needs a CIDR (try 'slotguard ban help')");
+		sg_errorf("needs a CIDR (%s)", sg_cli_help_hint());
 		return SG_EXIT_USAGE;
 	}
 	o->n = argc - optind;
@@ -171,17 +170,17 @@ static int cmd_del(int argc, char **argv)
 	char why[SG_ERR_LEN];
 	struct sg_state st;
 	struct sg_cidr c;
-	int i, rc, ret;
+	int i, rc, ret, first;
 
-	if (sg_cli_wants_help(argc, argv)) {
-		fputs(ban_usage, stdout);
-		return SG_EXIT_OK;
-	}
-	if (argc < 2) {
-		sg_errorf("needs a CIDR (try 'slotguard ban help')");
+	rc = sg_cli_opts(argc, argv, ban_usage, NULL);
+	if (rc)
+		return rc < 0 ? SG_EXIT_OK : rc;
+	first = optind;
+	if (first >= argc) {
+		sg_errorf("needs a CIDR (%s)", sg_cli_help_hint());
 		return SG_EXIT_USAGE;
 	}
-	for (i = 1; i < argc; i++) {
+	for (i = first; i < argc; i++) {
 		if (sg_parse_cidr_input(argv[i], &c, why, sizeof(why))) {
 			sg_errorf("%s", why);
 			return SG_EXIT_USAGE;
@@ -190,7 +189,7 @@ static int cmd_del(int argc, char **argv)
 	rc = sg_cli_open(&st, true);
 	if (rc)
 		return rc;
-	for (i = 1; i < argc && !rc; i++) {
+	for (i = first; i < argc && !rc; i++) {
 		sg_parse_cidr_input(argv[i], &c, why, sizeof(why));
 		ret = sg_ban_del(&st, &c);
 		if (ret == -ENOENT) {
@@ -209,18 +208,30 @@ static int cmd_del(int argc, char **argv)
 
 static int cmd_flush(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct sg_ban_entry *v = NULL;
-	bool all = argc == 2 && !strcmp(argv[1], "--all");
 	struct sg_state st;
 	size_t n = 0, i, done = 0;
-	int rc, ret;
+	bool all = false;
+	int rc, ret, c;
 
-	if (sg_cli_wants_help(argc, argv)) {
-		fputs(ban_usage, stdout);
-		return SG_EXIT_OK;
+	while ((c = sg_getopt(argc, argv, "ah", opts)) != -1) {
+		if (c == 'a') {
+			all = true;
+		} else if (c == 'h') {
+			fputs(ban_usage, stdout);
+			return SG_EXIT_OK;
+		} else {
+			return SG_EXIT_USAGE;
+		}
 	}
-	if (argc > 2 || (argc == 2 && !all)) {
-		sg_errorf("unexpected argument '%s' (only --all)", argv[1]);
+	if (optind < argc) {
+		sg_errorf("unexpected argument '%s' (only --all)",
+			  argv[optind]);
 		return SG_EXIT_USAGE;
 	}
 	rc = sg_cli_open(&st, true);
@@ -358,7 +369,7 @@ static int cmd_list(int argc, char **argv)
 	int c, rc, ret;
 	__u64 now;
 
-	while ((c = getopt_long(argc, argv, "jah", opts, NULL)) != -1) {
+	while ((c = sg_getopt(argc, argv, "jah", opts)) != -1) {
 		if (c == 'j') {
 			json = true;
 		} else if (c == 'a') {

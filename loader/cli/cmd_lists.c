@@ -7,7 +7,6 @@
  * atomically per family.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
@@ -285,32 +284,36 @@ static const char *const list_purpose[SG_LIST_COUNT] = {
 static struct sg_list_ctx current;
 static char current_usage[2048];
 
+/* --help only; 0 with optind at the first argument, else an exit code. */
+static int list_opts(int argc, char **argv)
+{
+	return sg_cli_opts(argc, argv, current_usage, NULL);
+}
+
 static int cmd_add(int argc, char **argv)
 {
-	if (sg_cli_wants_help(argc, argv)) {
-		fputs(current_usage, stdout);
-		return SG_EXIT_OK;
-	}
-	return sg_list_add_del(&current, argc - 1, argv + 1, true);
+	int rc = list_opts(argc, argv);
+
+	if (rc)
+		return rc < 0 ? SG_EXIT_OK : rc;
+	return sg_list_add_del(&current, argc - optind, argv + optind, true);
 }
 
 static int cmd_del(int argc, char **argv)
 {
-	if (sg_cli_wants_help(argc, argv)) {
-		fputs(current_usage, stdout);
-		return SG_EXIT_OK;
-	}
-	return sg_list_add_del(&current, argc - 1, argv + 1, false);
+	int rc = list_opts(argc, argv);
+
+	if (rc)
+		return rc < 0 ? SG_EXIT_OK : rc;
+	return sg_list_add_del(&current, argc - optind, argv + optind, false);
 }
 
 static int cmd_list(int argc, char **argv)
 {
-	char name[64];
 	bool json = false;
 	int rc;
 
-	snprintf(name, sizeof(name), "%s list", current.name);
-	rc = sg_report_opts(argc, argv, current_usage, name, &json);
+	rc = sg_cli_opts(argc, argv, current_usage, &json);
 	if (rc)
 		return rc < 0 ? SG_EXIT_OK : rc;
 	if (optind < argc) {
@@ -322,24 +325,24 @@ static int cmd_list(int argc, char **argv)
 
 static int cmd_replace(int argc, char **argv)
 {
-	if (sg_cli_wants_help(argc, argv)) {
-		fputs(current_usage, stdout);
-		return SG_EXIT_OK;
-	}
-	if (argc != 2) {
+	int rc = list_opts(argc, argv);
+
+	if (rc)
+		return rc < 0 ? SG_EXIT_OK : rc;
+	if (argc - optind != 1) {
 		sg_errorf("needs exactly one FILE");
 		return SG_EXIT_USAGE;
 	}
-	return sg_list_replace_file(&current, argv[1]);
+	return sg_list_replace_file(&current, argv[optind]);
 }
 
 static int cmd_flush(int argc, char **argv)
 {
-	if (sg_cli_wants_help(argc, argv)) {
-		fputs(current_usage, stdout);
-		return SG_EXIT_OK;
-	}
-	if (argc != 1) {
+	int rc = list_opts(argc, argv);
+
+	if (rc)
+		return rc < 0 ? SG_EXIT_OK : rc;
+	if (optind < argc) {
 		sg_errorf("takes no arguments");
 		return SG_EXIT_USAGE;
 	}

@@ -5,7 +5,6 @@
  * with their entries, actions and counters.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
@@ -68,70 +67,92 @@ static int find_set(const char *name, struct sg_list_ctx *l)
 	return SG_EXIT_OK;
 }
 
-/* argv[1] is NAME: the common start of every command but list. */
-static int named(int argc, char **argv, int min_args, struct sg_list_ctx *l)
+/*
+ * NAME and what follows: the common start of every command but list.
+ * On success *args is NAME's index in argv.
+ */
+static int named(int argc, char **argv, int min_args, struct sg_list_ctx *l,
+		 int *args)
 {
-	if (sg_cli_wants_help(argc, argv)) {
-		fputs(set_usage, stdout);
-		return -1;
-	}
-	if (argc < 2 + min_args) {
-		sg_errorf("needs NAME%s (try 'slotguard set help')",
-			  min_args ? " and more" : "");
+	int rc = sg_cli_opts(argc, argv, set_usage, NULL);
+
+	if (rc)
+		return rc;
+	if (argc - optind < 1 + min_args) {
+		sg_errorf("needs NAME%s (%s)", min_args ? " and more" : "",
+			  sg_cli_help_hint());
 		return SG_EXIT_USAGE;
 	}
-	return find_set(argv[1], l);
+	*args = optind;
+	return find_set(argv[optind], l);
 }
 
 static int cmd_add(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "file", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *file = NULL;
 	struct sg_list_ctx l;
-	int rc = named(argc, argv, 1, &l);
+	int c, rc;
 
-	if (rc)
-		return rc < 0 ? SG_EXIT_OK : rc;
-	if (!strcmp(argv[2], "--file") || !strcmp(argv[2], "-f")) {
-		if (argc != 4) {
-			sg_errorf("--file takes exactly one FILE");
+	while ((c = sg_getopt(argc, argv, "f:h", opts)) != -1) {
+		if (c == 'f') {
+			file = optarg;
+		} else if (c == 'h') {
+			fputs(set_usage, stdout);
+			return SG_EXIT_OK;
+		} else {
 			return SG_EXIT_USAGE;
 		}
-		return sg_list_add_file(&l, argv[3]);
 	}
-	return sg_list_add_del(&l, argc - 2, argv + 2, true);
+	if (argc - optind < (file ? 1 : 2) || (file && argc - optind > 1)) {
+		sg_errorf("needs NAME and CIDRs, or NAME --file FILE (%s)",
+			  sg_cli_help_hint());
+		return SG_EXIT_USAGE;
+	}
+	rc = find_set(argv[optind], &l);
+	if (rc)
+		return rc;
+	if (file)
+		return sg_list_add_file(&l, file);
+	return sg_list_add_del(&l, argc - optind - 1, argv + optind + 1, true);
 }
 
 static int cmd_del(int argc, char **argv)
 {
 	struct sg_list_ctx l;
-	int rc = named(argc, argv, 1, &l);
+	int at, rc = named(argc, argv, 1, &l, &at);
 
 	if (rc)
 		return rc < 0 ? SG_EXIT_OK : rc;
-	return sg_list_add_del(&l, argc - 2, argv + 2, false);
+	return sg_list_add_del(&l, argc - at - 1, argv + at + 1, false);
 }
 
 static int cmd_replace(int argc, char **argv)
 {
 	struct sg_list_ctx l;
-	int rc = named(argc, argv, 1, &l);
+	int at, rc = named(argc, argv, 1, &l, &at);
 
 	if (rc)
 		return rc < 0 ? SG_EXIT_OK : rc;
-	if (argc != 3) {
+	if (argc - at != 2) {
 		sg_errorf("needs NAME and exactly one FILE");
 		return SG_EXIT_USAGE;
 	}
-	return sg_list_replace_file(&l, argv[2]);
+	return sg_list_replace_file(&l, argv[at + 1]);
 }
 
 static int cmd_flush(int argc, char **argv)
 {
 	struct sg_list_ctx l;
-	int rc = named(argc, argv, 0, &l);
+	int at, rc = named(argc, argv, 0, &l, &at);
 
 	if (rc)
 		return rc < 0 ? SG_EXIT_OK : rc;
-	if (argc != 2) {
+	if (argc - at != 1) {
 		sg_errorf("needs exactly NAME");
 		return SG_EXIT_USAGE;
 	}
@@ -144,7 +165,7 @@ static int cmd_show(int argc, char **argv)
 	bool json = false;
 	int rc;
 
-	rc = sg_report_opts(argc, argv, set_usage, "set show", &json);
+	rc = sg_cli_opts(argc, argv, set_usage, &json);
 	if (rc)
 		return rc < 0 ? SG_EXIT_OK : rc;
 	if (optind != argc - 1) {
@@ -199,7 +220,7 @@ static void list_one(const struct sg_set_conf *conf, unsigned int id,
 
 static int cmd_list(int argc, char **argv)
 {
-	size_t (*counts)[SG_FAMILY_COUNT] = calloc(SG_MAX_SETS, sizeof(*counts));
+	size_t(*counts)[SG_FAMILY_COUNT] = calloc(SG_MAX_SETS, sizeof(*counts));
 	__u64 *sum = calloc(SG_MAX_SETS * SG_VERDICT_COUNT * 2, sizeof(*sum));
 	struct json_object *root = NULL, *arr = NULL;
 	struct sg_set_conf conf;
@@ -208,8 +229,7 @@ static int cmd_list(int argc, char **argv)
 	unsigned int id;
 	int rc;
 
-	rc = counts && sum ? sg_report_opts(argc, argv, set_usage, "set list",
-					    &json)
+	rc = counts && sum ? sg_cli_opts(argc, argv, set_usage, &json)
 			   : SG_EXIT_FAIL;
 	if (!rc)
 		rc = sg_cli_open(&st, false);

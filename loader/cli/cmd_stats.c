@@ -5,7 +5,6 @@
  * no lock and runs beside the daemon.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -294,7 +293,7 @@ static int stats_parse_args(int argc, char **argv, struct stats_opts *o)
 	char *end;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "ji:c:h", opts, NULL)) != -1) {
+	while ((c = sg_getopt(argc, argv, "ji:c:h", opts)) != -1) {
 		switch (c) {
 		case 'j':
 			o->json = true;
@@ -318,7 +317,6 @@ static int stats_parse_args(int argc, char **argv, struct stats_opts *o)
 			fputs(stats_usage, stdout);
 			return -1;
 		default:
-			fputs("Try 'slotguard stats --help'.\n", stderr);
 			return SG_EXIT_USAGE;
 		}
 	}

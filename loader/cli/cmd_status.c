@@ -425,7 +425,7 @@ int sg_cmd_status(int argc, char **argv)
 	bool json = false;
 	int rc, ret;
 
-	rc = sg_report_opts(argc, argv, status_usage, "status", &json);
+	rc = sg_cli_opts(argc, argv, status_usage, &json);
 	if (rc)
 		return rc < 0 ? SG_EXIT_OK : rc;
 	if (optind < argc) {
@@ -463,14 +463,10 @@ int sg_cmd_version(int argc, char **argv)
 	bool json = false;
 	int rc;
 
-	/* main() calls us for `slotguard --version` with its getopt state. */
-	rc = 0;
-	if (argc > 1)
-		rc = sg_report_opts(argc, argv, version_usage, "version",
-				    &json);
+	rc = sg_cli_opts(argc, argv, version_usage, &json);
 	if (rc)
 		return rc < 0 ? SG_EXIT_OK : rc;
-	if (argc > 1 && optind < argc) {
+	if (optind < argc) {
 		sg_errorf("unexpected argument '%s'", argv[optind]);
 		return SG_EXIT_USAGE;
 	}

@@ -5,7 +5,6 @@
  * a bounded min-heap of the best N is kept, never a sort of the whole table.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
@@ -404,7 +403,7 @@ static int top_parse_args(int argc, char **argv, struct top_heap *h, bool *json)
 	char *end;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "n:b:l:sSjh", opts, NULL)) != -1) {
+	while ((c = sg_getopt(argc, argv, "n:b:l:sSjh", opts)) != -1) {
 		switch (c) {
 		case 'n':
 			errno = 0;
@@ -454,7 +453,6 @@ static int top_parse_args(int argc, char **argv, struct top_heap *h, bool *json)
 			fputs(top_usage, stdout);
 			return -1;
 		default:
-			fputs("Try 'slotguard top --help'.\n", stderr);
 			return SG_EXIT_USAGE;
 		}
 	}

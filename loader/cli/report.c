@@ -2,9 +2,8 @@
 /*
  * What `status` and `config check` share: budgets and the runtime config
  * in the words of the config file ("conn 2/s burst 20", "quota 600/h") and
- * as JSON, and the --json/--help option parser of the simple commands.
+ * as JSON, and the JSON printer of every read command.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -67,30 +66,6 @@ struct json_object *sg_json_rate_or_null(__u32 milli)
 		return NULL;
 	snprintf(buf, sizeof(buf), "%u.%03u", milli / 1000, milli % 1000);
 	return json_object_new_double_s(milli / 1e3, buf);
-}
-
-int sg_report_opts(int argc, char **argv, const char *usage, const char *name,
-		   bool *json)
-{
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		if (c == 'j') {
-			*json = true;
-		} else if (c == 'h') {
-			fputs(usage, stdout);
-			return -1;
-		} else {
-			fprintf(stderr, "Try 'slotguard %s --help'.\n", name);
-			return SG_EXIT_USAGE;
-		}
-	}
-	return SG_EXIT_OK;
 }
 
 void sg_rate_text(__u64 interval_ns, __u64 count, char *buf, size_t len)

@@ -12,12 +12,6 @@
 #include <json-c/json.h>
 #include "core/sg.h"
 
-/*
- * Options of a command that only has --json and --help. Returns 0, -1
- * after printing the help (exit 0), or SG_EXIT_USAGE.
- */
-int sg_report_opts(int argc, char **argv, const char *usage, const char *name,
-		   bool *json);
 /* Pretty-prints root on stdout and frees it. */
 void sg_json_print(struct json_object *root);
 /*

@@ -191,9 +191,9 @@ static struct json_object *stats_json_ifaces(const struct stats_sample *s,
 		json_add_str(o, "name", stats_iface_name(s, slot));
 		json_add_u64(o, "ifindex", s->ifaces[slot].ifindex);
 		for (; i < n && rows[i].slot == slot; i++)
-			json_object_array_add(
-				counters,
-				stats_json_counter(s, &rows[i], rates));
+			json_object_array_add(counters,
+					      stats_json_counter(s, &rows[i],
+								 rates));
 		json_object_object_add(o, "counters", counters);
 		json_object_array_add(arr, o);
 	}
@@ -309,4 +309,3 @@ void stats_print_stamp(double seconds)
 		strftime(when, sizeof(when), "%H:%M:%S", &tm);
 	printf("--- %s, over %.2f s\n", when, seconds);
 }
-

@@ -89,8 +89,8 @@ static __u64 *sg_filter_map(const struct sg_state *st)
 }
 
 /* Set the key's bit in both halves of the filter (atomically). */
-static int sg_filter_mark(const struct sg_state *st, __u64 *mapped,
-			  __u32 seed, const struct sg_prefix_key *key)
+static int sg_filter_mark(const struct sg_state *st, __u64 *mapped, __u32 seed,
+			  const struct sg_prefix_key *key)
 {
 	__u64 h = sg_hash(key, seed), bit = h >> (64 - SG_BAN_FILTER_SHIFT);
 	__u64 *words = mapped ? mapped : sg_filter_map(st);
@@ -208,7 +208,7 @@ static int sg_ban_add_one(const struct sg_state *st,
 		    (spec->local ? SG_BAN_LOCAL : 0);
 	ban.origin = spec->origin;
 	ban.level = sg_ban_level(cfg, c) > 0 ? SG_LEVEL_SUBNET
-					      : SG_LEVEL_SOURCE;
+					     : SG_LEVEL_SOURCE;
 	if (spec->note && *spec->note)
 		ban.flags |= SG_BAN_NOTE;
 	ret = sg_note_put(st, c, spec->note);

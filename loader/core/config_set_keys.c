@@ -32,8 +32,8 @@ int sg_conf_begin_set(struct sg_conf *c, const char *name)
 	unsigned int i;
 
 	if (!*name)
-		return sg_conf_error(
-			c, "[set] needs a name, e.g. [set hosting]");
+		return sg_conf_error(c,
+				     "[set] needs a name, e.g. [set hosting]");
 	if (!valid_set_name(name))
 		return sg_conf_error(
 			c,
@@ -47,11 +47,11 @@ int sg_conf_begin_set(struct sg_conf *c, const char *name)
 	for (i = 0; i < c->s.n_sets; i++)
 		if (!strcmp(c->s.sets[i].conf.name, name))
 			return sg_conf_error(
-				c, "duplicate section [set %s] (first at line %u)",
+				c,
+				"duplicate section [set %s] (first at line %u)",
 				name, c->s.sets[i].line);
 	if (c->s.n_sets == SG_MAX_NAMED_SETS)
-		return sg_conf_error(c, "more than %d sets",
-				     SG_MAX_NAMED_SETS);
+		return sg_conf_error(c, "more than %d sets", SG_MAX_NAMED_SETS);
 	i = c->s.n_sets++;
 	memset(&c->s.sets[i], 0, sizeof(c->s.sets[i]));
 	memset(&c->set[i], 0, sizeof(c->set[i]));
@@ -214,10 +214,9 @@ static int finish_budgets(struct sg_conf *c, const char *section,
 		/* Without a burst, a rate "N/unit" banks N at once. */
 		if (in[k].interval_ns && !in[k].burst_line)
 			in[k].burst = in[k].count;
-		err = sg_conf_finish_budget(c, section, rate,
-					    sg_conf_burst_keys[k] ? burst
-								  : NULL,
-					    &in[k], &out[k]);
+		err = sg_conf_finish_budget(
+			c, section, rate, sg_conf_burst_keys[k] ? burst : NULL,
+			&in[k], &out[k]);
 		/* A set's own state is in ns; its members' in sg_track. */
 		if (!err && member)
 			err = sg_conf_check_resolution(c, section, k, &in[k]);
@@ -236,8 +235,8 @@ int sg_conf_finish_set(struct sg_conf *c, unsigned int i)
 	snprintf(section, sizeof(section), "set %s", ss->conf.name);
 	if (!cs->action_line)
 		return sg_conf_error_at(
-			c, ss->line, "[%s] needs an action (allow, deny or limit)",
-			section);
+			c, ss->line,
+			"[%s] needs an action (allow, deny or limit)", section);
 	line = first_limit_line(cs);
 	if (ss->conf.action != SG_SET_LIMIT && line)
 		return sg_conf_error_at(

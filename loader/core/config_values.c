@@ -47,8 +47,8 @@ bool sg_conf_parse_uint(const char *v, __u64 min, __u64 max, __u64 *out)
 	return true;
 }
 
-int sg_conf_uint(struct sg_conf *c, const char *key, const char *v,
-		    __u64 min, __u64 max, __u64 *out)
+int sg_conf_uint(struct sg_conf *c, const char *key, const char *v, __u64 min,
+		 __u64 max, __u64 *out)
 {
 	char q[SG_CONF_QUOTE_MAX + 4];
 
@@ -62,8 +62,7 @@ int sg_conf_uint(struct sg_conf *c, const char *key, const char *v,
 			     (unsigned long long)max);
 }
 
-int sg_conf_bool(struct sg_conf *c, const char *key, const char *v,
-		    bool *out)
+int sg_conf_bool(struct sg_conf *c, const char *key, const char *v, bool *out)
 {
 	static const char *const yes[] = { "yes", "true", "on", "1" };
 	static const char *const no[] = { "no", "false", "off", "0" };
@@ -76,12 +75,13 @@ int sg_conf_bool(struct sg_conf *c, const char *key, const char *v,
 			return 0;
 		}
 	}
-	return sg_conf_error(c, "%s: '%s' is not yes or no", key, sg_conf_quote(v, q));
+	return sg_conf_error(c, "%s: '%s' is not yes or no", key,
+			     sg_conf_quote(v, q));
 }
 
 /* names is NULL-terminated; *out gets the index. */
 int sg_conf_choice(struct sg_conf *c, const char *key, const char *v,
-		      const char *const *names, const char *expected, int *out)
+		   const char *const *names, const char *expected, int *out)
 {
 	char q[SG_CONF_QUOTE_MAX + 4];
 	int i;
@@ -103,7 +103,7 @@ bool sg_conf_is_off(const char *v)
 
 /* A rate "N/unit", or "off" where allow_off; count gets N. */
 int sg_conf_rate(struct sg_conf *c, const char *key, const char *v,
-		    bool allow_off, __u64 *interval, __u64 *count)
+		 bool allow_off, __u64 *interval, __u64 *count)
 {
 	char why[SG_ERR_LEN / 2];
 
@@ -121,7 +121,7 @@ int sg_conf_rate(struct sg_conf *c, const char *key, const char *v,
 }
 
 int sg_conf_duration(struct sg_conf *c, const char *key, const char *v,
-			bool allow_zero, __u64 *ns)
+		     bool allow_zero, __u64 *ns)
 {
 	char why[SG_ERR_LEN / 2];
 
@@ -137,7 +137,7 @@ int sg_conf_duration(struct sg_conf *c, const char *key, const char *v,
  * Returns the rest of the list, or NULL after the last word.
  */
 const char *sg_conf_next_word(struct sg_conf *c, const char *key, const char *p,
-			     char *word, size_t size, int *err)
+			      char *word, size_t size, int *err)
 {
 	size_t n;
 
@@ -155,4 +155,3 @@ const char *sg_conf_next_word(struct sg_conf *c, const char *key, const char *p,
 	word[n] = '\0';
 	return p + n;
 }
-

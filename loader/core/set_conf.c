@@ -61,8 +61,7 @@ static int sg_set_reset(const struct sg_state *st, __u32 id)
 
 	if (ncpus < 1)
 		return ncpus;
-	if (bpf_map_update_elem(st->fds[SG_MAP_SET_STATE], &id, &zero,
-				BPF_ANY))
+	if (bpf_map_update_elem(st->fds[SG_MAP_SET_STATE], &id, &zero, BPF_ANY))
 		return -errno;
 	c = calloc(ncpus, sizeof(*c));
 	if (!c)

@@ -66,8 +66,8 @@ static int read_one(const struct sg_settings *s, unsigned int set,
 	} else {
 		*v = grown;
 		for (i = 0; i < count; i++)
-			(*v)[(*n)++] = (struct sg_origin){ c[i], set,
-							   lines[i] };
+			(*v)[(*n)++] =
+				(struct sg_origin){ c[i], set, lines[i] };
 	}
 	free(c);
 	free(lines);
@@ -89,9 +89,8 @@ static int conflict(const struct sg_settings *s, const struct sg_origin *a,
 	return -EEXIST;
 }
 
-int sg_settings_read_sets(const struct sg_settings *s,
-			  struct sg_set_item **out, size_t *count, char *err,
-			  size_t err_len)
+int sg_settings_read_sets(const struct sg_settings *s, struct sg_set_item **out,
+			  size_t *count, char *err, size_t err_len)
 {
 	unsigned int set, n_sets = SG_SET_FIRST_NAMED + s->n_sets;
 	struct sg_origin *v = NULL;

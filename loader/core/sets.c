@@ -35,11 +35,11 @@ static int sg_trie_create(unsigned int family)
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
 	int fd;
 
-	fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE,
-			    family == SG_FAMILY_V4 ? "sg_entries_v4"
-						   : "sg_entries_v6",
-			    sg_lpm_key_size(family), sizeof(struct sg_set_entry),
-			    SG_SET_MAX_ENTRIES, &opts);
+	fd = bpf_map_create(
+		BPF_MAP_TYPE_LPM_TRIE,
+		family == SG_FAMILY_V4 ? "sg_entries_v4" : "sg_entries_v6",
+		sg_lpm_key_size(family), sizeof(struct sg_set_entry),
+		SG_SET_MAX_ENTRIES, &opts);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -222,8 +222,8 @@ static int sg_trie_read(int fd, unsigned int family, struct sg_item_vec *vec)
 					 &opts)) {
 			if (errno == EINVAL || errno == 524 /* ENOTSUPP */ ||
 			    errno == EOPNOTSUPP) {
-				ret = pin ? -errno : sg_trie_walk(fd, family,
-								  vec);
+				ret = pin ? -errno
+					  : sg_trie_walk(fd, family, vec);
 				break;
 			}
 			if (errno != ENOENT)
@@ -506,7 +506,8 @@ int sg_set_change(const struct sg_state *st, const struct sg_set_change *ch,
 		    !(ch->replace && items[i].set == ch->set))
 			items[kept++] = items[i];
 	n = kept;
-	grown = ret ? NULL : realloc(items, (n + ch->n_add + 1) * sizeof(*items));
+	grown = ret ? NULL
+		    : realloc(items, (n + ch->n_add + 1) * sizeof(*items));
 	if (!ret && !grown)
 		ret = -ENOMEM;
 	if (grown)
