@@ -406,13 +406,15 @@ void sg_daemon_record_start(struct sg_daemon *d)
 	info.pid = (__u64)getpid();
 	info.started_unix_ns = sg_unix_ns();
 	if (d->config_path)
-		snprintf(info.config_path, sizeof(info.config_path), "%s",
+		snprintf(info.config_path, sizeof(info.config_path), "%.*s",
+			 (int)sizeof(info.config_path) - 1,
 			 realpath(d->config_path, path) ? path
 							: d->config_path);
-	snprintf(info.metrics_listen, sizeof(info.metrics_listen), "%s",
+	snprintf(info.metrics_listen, sizeof(info.metrics_listen), "%.*s",
+		 (int)sizeof(info.metrics_listen) - 1,
 		 d->settings.metrics_listen);
-	snprintf(info.state_dir, sizeof(info.state_dir), "%s",
-		 d->settings.state_dir);
+	snprintf(info.state_dir, sizeof(info.state_dir), "%.*s",
+		 (int)sizeof(info.state_dir) - 1, d->settings.state_dir);
 	info.last_reload_ok = 1;
 	if (sg_daemon_info_write(&d->st, &info))
 		sg_log(d, "warning", "recording the daemon in %s/sg_daemon: %s",
@@ -428,9 +430,10 @@ void sg_daemon_record_reload(struct sg_daemon *d, bool ok, const char *err)
 	info.last_reload_unix_ns = sg_unix_ns();
 	info.last_reload_ok = ok;
 	info.reloads++;
-	snprintf(info.last_reload_error, sizeof(info.last_reload_error), "%s",
-		 ok ? "" : err);
-	snprintf(info.metrics_listen, sizeof(info.metrics_listen), "%s",
+	snprintf(info.last_reload_error, sizeof(info.last_reload_error), "%.*s",
+		 (int)sizeof(info.last_reload_error) - 1, ok ? "" : err);
+	snprintf(info.metrics_listen, sizeof(info.metrics_listen), "%.*s",
+		 (int)sizeof(info.metrics_listen) - 1,
 		 d->settings.metrics_listen);
 	sg_daemon_info_write(&d->st, &info);
 }
