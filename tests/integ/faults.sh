@@ -83,7 +83,7 @@ iface_total() {
 
 # ban_lines : "cidr reason manual" of every ban the table holds.
 ban_lines() {
-	sg ban list --all --json | jq -r '.bans[] | "\(.cidr) \(.reason) \(.manual)"' |
+	sg ban list --all --json | jq -r '.bans[] | "\(.prefix) \(.budget) \(.note) \(.origin)"' |
 		LC_ALL=C sort
 }
 
@@ -343,7 +343,7 @@ spoof 4 --src 10.160.0.0 --sources 70000 --per-source 2 >/dev/null
 s1=$(sg stats --json)
 rate1=$(stat_packets "$s1" drop conn_rate)
 failures=$(jqr "$s1" '.ban_failures // 0')
-v4bans=$(sg ban list --all --json | jq '[.bans[] | select(.cidr | contains(":") | not)] | length')
+v4bans=$(sg ban list --all --json | jq '[.bans[] | select(.prefix | contains(":") | not)] | length')
 metric=$(in_ns "$LAB_GW" curl -s --max-time 5 "http://$SG_DAEMON_METRICS/metrics" |
 	sed -n 's/^slotguard_ban_failures_total //p')
 if [ "$v4bans" = 65536 ] && [ "$failures" -gt 0 ] && [ "${metric:-0}" -gt 0 ] &&
