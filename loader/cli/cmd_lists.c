@@ -86,9 +86,8 @@ static int run_change(const struct sg_state *st, const struct sg_list_ctx *l,
 		sg_errorf("%s is not in %s; nothing %s", buf, l->name, verb);
 		return SG_EXIT_USAGE;
 	}
-	sg_errorf("%s%s: %s%s; nothing %s",
-		  ch->n_add ? "" : l->name, buf_first(ch, buf, sizeof(buf)),
-		  strerror(-ret),
+	sg_errorf("%s%s: %s%s; nothing %s", ch->n_add ? "" : l->name,
+		  buf_first(ch, buf, sizeof(buf)), strerror(-ret),
 		  ret == -ENOSPC || ret == -E2BIG || ret == -ENOMEM
 			  ? " (the list is full: all sets together hold at "
 			    "most 1048576 entries a family)"
