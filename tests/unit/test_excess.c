@@ -49,8 +49,7 @@ static unsigned int level_reason(unsigned int level)
 	       SG_BUDGET_CONN;
 }
 
-static bool check_level(unsigned int level, const char *src,
-			const char *prefix)
+static bool check_level(unsigned int level, const char *src, const char *prefix)
 {
 	struct sg_h_snap before, after;
 	struct sg_h h SG_H_AUTO = {};

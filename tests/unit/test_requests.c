@@ -114,7 +114,8 @@ SG_TEST(requests_subnet_level)
 {
 	static const char *const v4[] = { "198.51.100.1", "198.51.100.2",
 					  "198.51.100.3" };
-	static const char *const v6[] = { "2001:db8:aa:1::1", "2001:db8:aa:2::1",
+	static const char *const v6[] = { "2001:db8:aa:1::1",
+					  "2001:db8:aa:2::1",
 					  "2001:db8:aa:3::1" };
 	struct sg_h h SG_H_AUTO = {};
 	int i;

@@ -91,8 +91,8 @@ SG_TEST(scale_spoofed_flood_allocates_nothing)
 	/* Sources: none. Subnets: only those seen twice (few collisions). */
 	sg_test_log("tracking entries after 8000 one-frame sources: %zu", n);
 	ASSERT_TRUE(n < 100);
-	ASSERT_TRUE(sg_h_stat_delta(&before, &after,
-				    SG_STAT_FIRST_SIGHTINGS) >= 8000);
+	ASSERT_TRUE(sg_h_stat_delta(&before, &after, SG_STAT_FIRST_SIGHTINGS) >=
+		    8000);
 	return true;
 }
 
@@ -134,8 +134,8 @@ SG_TEST(scale_auto_bans_at_both_levels)
 	ASSERT_TRUE(sg_h_dropped(&h, syn(&h, "2001:db8:5:6:ffff::9"),
 				 SG_REASON_BANNED));
 	/* Both kinds come back from the listing with their lengths. */
-	ASSERT_TRUE(sg_h_passed(syn(&h, "192.0.2.10"),
-				SG_REASON_WITHIN_BUDGET));
+	ASSERT_TRUE(
+		sg_h_passed(syn(&h, "192.0.2.10"), SG_REASON_WITHIN_BUDGET));
 	return true;
 }
 

@@ -142,10 +142,10 @@ SG_TEST(sets_limit_shared_budget)
 	ASSERT_OK(sg_h_snap(&h, &after));
 	ASSERT_OK(sg_h_set_counter(&h, SET_A, SG_VERDICT_DROP, &dropped));
 	ASSERT_EQ(dropped.packets, 54);
-	ASSERT_EQ(after.c[SG_VERDICT_DROP][SG_REASON_SET_LIMIT].packets -
-			  before.c[SG_VERDICT_DROP][SG_REASON_SET_LIMIT]
-				  .packets,
-		  54);
+	ASSERT_EQ(
+		after.c[SG_VERDICT_DROP][SG_REASON_SET_LIMIT].packets -
+			before.c[SG_VERDICT_DROP][SG_REASON_SET_LIMIT].packets,
+		54);
 	/* Without ban_member nobody is banned, however far over the set is. */
 	ASSERT_OK(sg_h_ban_count(&h, SG_FAMILY_V4, &bans));
 	ASSERT_EQ(bans, 0);
@@ -208,7 +208,8 @@ SG_TEST(sets_member_budgets)
 	ASSERT_OPEN(&h, NULL);
 	ASSERT_OK(sg_h_protect(&h, 0, IPPROTO_TCP, TCP_PORT, 0));
 	h.cfg.budget[SG_LEVEL_SOURCE][SG_BUDGET_CONN] = sg_h_budget(2, SEC, 5);
-	h.cfg.budget[SG_LEVEL_SUBNET][SG_BUDGET_CONN] = sg_h_budget(50, SEC, 40);
+	h.cfg.budget[SG_LEVEL_SUBNET][SG_BUDGET_CONN] =
+		sg_h_budget(50, SEC, 40);
 	h.cfg.ban_after = 3;
 	h.cfg.ban_window_ns = 10 * SEC;
 	h.cfg.ban_time_ns = 60 * SEC;
