@@ -26,6 +26,7 @@ static const char usage[] =
 	"  set            named prefix sets: list, show, add, del, replace\n"
 	"  stats          counters by interface, verdict and reason\n"
 	"  top            the heaviest sources right now\n"
+	"  explain ADDR   why a source gets what it gets\n"
 	"  status         program, interfaces, modes, map fill levels\n"
 	"  config check   validate a config file without applying it\n"
 	"  version        print the version and ABI version\n"
@@ -55,6 +56,7 @@ static const struct sg_cmd objects[] = {
 	{ "deny", sg_cmd_deny, "the denylist" },
 	{ "ban", sg_cmd_ban, "bans" },
 	{ "set", sg_cmd_set, "named prefix sets" },
+	{ "explain", sg_cmd_explain, "why a source gets what it gets" },
 	{ "stats", sg_cmd_stats, "counters" },
 	{ "top", sg_cmd_top, "heaviest sources" },
 	{ "status", sg_cmd_status, "what runs where" },
