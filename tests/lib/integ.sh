@@ -35,6 +35,7 @@ declare -a LAB_ROLES=()	# roles in order of k
 declare -a LAB_NETNS=()	# every namespace created
 declare -a LAB_HOST_VETH=()	# veth ends that were on the host at some point
 declare -a LAB_PIDS=()	# every background process started
+declare -a LAB_PATHS=()	# extra files and directories to remove (lab_track_path)
 SG_DAEMON_PID=
 SG_DAEMON_LOG=
 SG_DAEMON_METRICS=
@@ -402,6 +403,12 @@ sg_stop_daemon() {
 	return "$rc"
 }
 
+# lab_track_path PATH... : paths outside LAB_TMP and LAB_PIN (pins or
+# symlinks a test makes elsewhere on bpffs, say) that lab_down removes.
+lab_track_path() {
+	LAB_PATHS+=("$@")
+}
+
 # lab_forget PID : a reaped process; lab_down must not signal its pid,
 # which the system may have given to someone else since.
 lab_forget() {
@@ -533,6 +540,9 @@ lab_down() {
 		ip link del "$v" 2>/dev/null
 	done
 	rm -rf "$LAB_PIN"
+	for v in "${LAB_PATHS[@]}"; do
+		rm -rf "$v"
+	done
 	[ -n "$LAB_TMP" ] && rm -rf "$LAB_TMP"
 	return 0
 }
