@@ -224,7 +224,8 @@ static int cmd_list(int argc, char **argv)
 		sg_errorf("reading the list: %s", strerror(-ret));
 		return SG_EXIT_FAIL;
 	}
-	qsort(v, n, sizeof(*v), cidr_cmp);
+	if (n) /* an empty list is a NULL v: no qsort(NULL, 0) */
+		qsort(v, n, sizeof(*v), cidr_cmp);
 	print_list(v, n, json);
 	free(v);
 	return SG_EXIT_OK;

@@ -304,6 +304,8 @@ int sg_cmd_run(int argc, char **argv)
 		return SG_EXIT_FAIL;
 	d->mode_override = -1;
 	d->daemon_lock_fd = -1;
+	d->pin_dir_fd = -1;
+	sg_state_init(&d->st);
 	for (i = 0; i < SG_MAX_IFACES; i++)
 		d->link_fds[i] = -1;
 	rc = parse_run_args(d, o, argc, argv);

@@ -55,22 +55,38 @@ static int sg_list_create_inner(unsigned int list, unsigned int family)
  * whichever of the two holds the map now in the slot is the live one.
  * Unpinned state (tests) falls back to opening by id.
  */
-static void sg_inner_path(const struct sg_state *st, unsigned int list,
-			  unsigned int family, bool fresh, char *buf,
-			  size_t len)
+static void sg_inner_name(unsigned int list, unsigned int family, bool fresh,
+			  char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/sg_%s_%s%s", st->pin_dir, sg_list_name(list),
+	snprintf(buf, len, "sg_%s_%s%s", sg_list_name(list),
 		 family == SG_FAMILY_V4 ? "v4" : "v6", fresh ? "_new" : "");
 }
 
-static int sg_pinned_with_id(const char *path, __u32 id)
+int sg_list_pin_owner(const char *name)
+{
+	unsigned int list, family, fresh;
+	char want[32];
+
+	for (list = 0; list < SG_LIST_COUNT; list++)
+		for (family = 0; family < SG_FAMILY_COUNT; family++)
+			for (fresh = 0; fresh < 2; fresh++) {
+				sg_inner_name(list, family, fresh, want,
+					      sizeof(want));
+				if (!strcmp(name, want))
+					return sg_outer_map(family);
+			}
+	return -1;
+}
+
+static int sg_pinned_with_id(const struct sg_state *st, const char *name,
+			     __u32 id)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
-	int fd = bpf_obj_get(path);
+	int fd = sg_pin_get(st->dir_fd, name);
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.id != id) {
 		close(fd);
 		return -ESTALE;
@@ -82,19 +98,15 @@ static int sg_pinned_with_id(const char *path, __u32 id)
 static int sg_list_inner_fd(const struct sg_state *st, unsigned int list,
 			    unsigned int family)
 {
-	char path[PATH_MAX + 32];
+	char name[32];
 	__u32 id;
-	int fd;
+	int fd, fresh;
 
 	if (bpf_map_lookup_elem(st->fds[sg_outer_map(family)], &list, &id))
 		return -errno;
-	if (st->pin_dir[0]) {
-		sg_inner_path(st, list, family, false, path, sizeof(path));
-		fd = sg_pinned_with_id(path, id);
-		if (fd >= 0)
-			return fd;
-		sg_inner_path(st, list, family, true, path, sizeof(path));
-		fd = sg_pinned_with_id(path, id);
+	for (fresh = 0; st->dir_fd >= 0 && fresh < 2; fresh++) {
+		sg_inner_name(list, family, fresh, name, sizeof(name));
+		fd = sg_pinned_with_id(st, name, id);
 		if (fd >= 0)
 			return fd;
 	}
@@ -105,20 +117,22 @@ static int sg_list_inner_fd(const struct sg_state *st, unsigned int list,
 static int sg_list_install(const struct sg_state *st, unsigned int list,
 			   unsigned int family, int inner_fd)
 {
-	char fresh[PATH_MAX + 32], live[PATH_MAX + 32];
+	char fresh[32], live[32];
+	int ret;
 
-	if (st->pin_dir[0]) {
-		sg_inner_path(st, list, family, true, fresh, sizeof(fresh));
-		sg_inner_path(st, list, family, false, live, sizeof(live));
-		unlink(fresh); /* left by a writer killed before its swap */
-		if (bpf_obj_pin(inner_fd, fresh))
-			return -errno;
+	sg_inner_name(list, family, true, fresh, sizeof(fresh));
+	sg_inner_name(list, family, false, live, sizeof(live));
+	if (st->dir_fd >= 0) {
+		sg_pin_remove(st->dir_fd, fresh); /* a killed writer's */
+		ret = sg_pin_put(st->dir_fd, inner_fd, fresh);
+		if (ret)
+			return ret;
 	}
 	if (bpf_map_update_elem(st->fds[sg_outer_map(family)], &list, &inner_fd,
 				BPF_ANY))
 		return -errno;
-	if (st->pin_dir[0] && rename(fresh, live))
-		return -errno;
+	if (st->dir_fd >= 0)
+		return sg_pin_rename(st->dir_fd, fresh, live);
 	return 0;
 }
 

@@ -226,7 +226,8 @@ void sg_events_sweep(struct sg_daemon *d)
 		if (now - v[i].ban.until_ns >= cfg.ban_memory_ns)
 			sg_forget(d, &v[i]);
 	}
-	qsort(v, active, sizeof(*v), sg_entry_cmp);
+	if (active) /* v is NULL when there are no bans: no qsort(NULL, 0) */
+		qsort(v, active, sizeof(*v), sg_entry_cmp);
 	free(d->seen->v);
 	d->seen->v = v;
 	d->seen->n = active;
