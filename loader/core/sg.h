@@ -91,7 +91,8 @@ struct sg_settings {
 	bool keep_attached;
 	struct sg_service_conf services[SG_MAX_SERVICES];
 	unsigned int n_services;
-	struct sg_config cfg; /* mode, prefixes, budgets, bans, events */
+	struct sg_config cfg;	/* mode, prefixes, budgets, bans, events */
+	unsigned int mode_line; /* line of `mode` in path, 0: the default */
 };
 
 /* Defaults: monitor mode, TCP 443 protected, conservative budgets. */
@@ -99,10 +100,23 @@ void sg_settings_defaults(struct sg_settings *s);
 /*
  * Load an INI file over the defaults. Unknown sections or keys, duplicate
  * keys and bad values fail with err = "FILE:LINE: reason"; *s is only
- * written on success.
+ * written on success. So does a file that looks half written: one with no
+ * key at all (empty, or only comments), one whose last line has no
+ * newline, one whose last section has no key (a writer stopped after its
+ * header).
  */
 int sg_settings_load(const char *path, struct sg_settings *s, char *err,
 		     size_t err_len);
+/*
+ * sg_settings_load for the daemon (start and reload): besides the above,
+ * refuses (-EAGAIN) a file that another process holds open for writing,
+ * and holds a read lease while reading, so that a writer who opens the
+ * file meanwhile waits until it has been read whole. Without a lease (the
+ * file is not the daemon user's, or the filesystem has none) it reads the
+ * file as sg_settings_load does.
+ */
+int sg_settings_load_whole(const char *path, struct sg_settings *s, char *err,
+			   size_t err_len);
 /* Read the allow and deny files the settings name: 0 or err as above. */
 int sg_settings_check_lists(const struct sg_settings *s, char *err,
 			    size_t err_len);

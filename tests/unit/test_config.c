@@ -268,7 +268,7 @@ SG_TEST(config_syntax)
 				   "[subnet]\n"
 				   "[service   web]\n"
 				   "protocol = tcp\n"
-				   "port = 80";
+				   "port = 80\n";
 	char path[32], err[SG_ERR_LEN];
 	int ret;
 
@@ -475,22 +475,57 @@ SG_TEST(config_broken_generated)
 	return true;
 }
 
-/* An empty file, or one of comments, is the defaults. */
-SG_TEST(config_empty_file)
+/*
+ * What a writer caught mid-file leaves is refused, naming the line: an
+ * empty file or one of comments (before the first key), a last line with
+ * no newline, a last section with no key (just after its header).
+ */
+SG_TEST(config_half_written)
 {
-	static const char *const texts[] = { "", "\n", "# nothing\n; yet\n" };
-	char path[32], err[SG_ERR_LEN];
+	static const struct {
+		const char *text;
+		unsigned int line;
+		const char *reason;
+	} cut[] = {
+		{ "", 1, "no key in the file (empty, or only comments)" },
+		{ "\n", 1, "no key in the file" },
+		{ "# nothing\n; yet\n", 1, "no key in the file" },
+		{ "[slotguard]\n", 1,
+		  "[slotguard] is the last section and has no key" },
+		{ "[slotguard]\nmode = enforce\n\n[source]\n# soon\n", 4,
+		  "[source] is the last section and has no key" },
+		{ "[slotguard]\nmode = enforce", 2,
+		  "the file ends inside this line (no newline at the end)" },
+		{ "[slotguard]\nmode = enforce\n[sour", 3,
+		  "the file ends inside this line" },
+	};
+	static const char fine[] = "[source]\n[slotguard]\nmode = enforce\n";
+	char path[32], err[SG_ERR_LEN], want[64];
 	size_t i;
 
-	sg_settings_defaults(&defaults);
-	for (i = 0; i < ROWS(texts); i++) {
-		sg_test_context("row %zu", i);
-		ASSERT_OK(load_text(texts[i], strlen(texts[i]), path, err));
+	memset(&before, 0xa5, sizeof(before));
+	for (i = 0; i < ROWS(cut); i++) {
+		sg_test_context("row %zu: %s", i, cut[i].reason);
+		loaded = before;
+		ASSERT_EQ(load_text(cut[i].text, strlen(cut[i].text), path,
+				    err),
+			  -EINVAL);
 		unlink(path);
-		ASSERT_MEMEQ(&loaded.cfg, &defaults.cfg, sizeof(loaded.cfg));
-		ASSERT_EQ(loaded.n_services, 1);
-		ASSERT_STREQ(loaded.services[0].name, "https");
+		snprintf(want, sizeof(want), "%s:%u: ", path, cut[i].line);
+		if (strncmp(err, want, strlen(want)) ||
+		    !strstr(err, cut[i].reason)) {
+			sg_test_fail_at(__FILE__, __LINE__,
+					"error \"%s\", expected \"%s%s\"", err,
+					want, cut[i].reason);
+			return false;
+		}
+		ASSERT_MEMEQ(&loaded, &before, sizeof(loaded));
 	}
+	/* An empty section is fine where more follows. */
+	ASSERT_OK(load_text(fine, sizeof(fine) - 1, path, err));
+	unlink(path);
+	ASSERT_EQ(loaded.cfg.mode, SG_MODE_ENFORCE);
+	ASSERT_EQ(loaded.mode_line, 3);
 	return true;
 }
 
