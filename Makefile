@@ -25,7 +25,7 @@ DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	gcc make libinih-dev libjson-c-dev libmicrohttpd-dev iproute2 jq \
 	python3 prometheus nftables iptables curl procps psmisc nginx
 
-ARCH_INCLUDE := /usr/include/$(shell $(CC) -dumpmachine)
+ARCH_INCLUDE := /usr/include/$(shell $(CC) -print-multiarch)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -Wall -Wextra -Werror \
 	-Wno-unused-parameter -I$(ARCH_INCLUDE) -Imaps -Ibpf -MMD -MP
 
@@ -73,7 +73,8 @@ help:
 	@echo '  sudo make integ   only the netns integration tests'
 	@echo '  sudo make bench   benchmarks of issue 7 (~13 min) into docs/BENCHMARKS.md'
 	@echo '  sudo make demo    people vs scalper bots in a netns lab (DEMO_ARGS=--keep|--long|--short)'
-	@echo '  sudo make fuzz    each fuzzer FUZZ_SECONDS=60 (FUZZERS=names); make test-asan: unit tests under ASan+UBSan'
+	@echo '  sudo make fuzz    each fuzzer FUZZ_SECONDS=60 (FUZZERS=names)'
+	@echo '  sudo make test-asan  unit and daemon integration tests under ASan+UBSan'
 	@echo '  make install      binary, unit, example config and lists, dashboard'
 	@echo '                    (PREFIX=/usr/local, SYSCONFDIR=/etc, DESTDIR= honoured)'
 	@echo '  make format-check clang-format check of every C file'
@@ -187,8 +188,11 @@ clean:
 # into $(BUILD)/fuzz together with their own instrumented copy of the
 # loader core. `make fuzz` runs each for FUZZ_SECONDS (FUZZERS= picks
 # some); `make test` runs their short fixed-seed pass (integ-fuzz_smoke).
-# `make test-asan` is `make test SANITIZE=1` in $(BUILD)/asan, unit tests
-# unless TESTS= says otherwise; leaks and undefined behaviour fail it.
+# `make test-asan` is `make test SANITIZE=1` in $(BUILD)/asan: the unit
+# tests and the integration tests of the daemon's life (ASAN_TESTS) unless
+# TESTS= says otherwise. Every sanitizer report (the reports go to
+# $(BUILD)/asan/sanitizer-reports, by log_path) is a failed test. Built by
+# clang: with gcc's runtimes UBSan ignores log_path when ASan is linked in.
 DEB_PACKAGES += libclang-rt-14-dev
 FUZZ_SECONDS ?= 60
 FUZZERS      ?=
@@ -216,9 +220,18 @@ check-fuzz-deps:
 fuzz: $(FUZZ_BINS)
 	$(Q)BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh long $(FUZZERS)
 
+# The daemon's own life under the sanitizers: start, reload (half-written
+# files too), ban events, checked pins, restart and stop.
+ASAN_TESTS   ?= unit integ-reload integ-halfwritten integ-restart integ-flood \
+	integ-pins
+SAN_LOG_DIR  := $(abspath $(BUILD)/asan/sanitizer-reports)
 test-asan:
-	$(Q)$(MAKE) --no-print-directory test SANITIZE=1 BUILD=$(BUILD)/asan \
-		TESTS='$(if $(TESTS),$(TESTS),unit)'
+	$(Q)rm -rf $(SAN_LOG_DIR) && mkdir -p $(SAN_LOG_DIR)
+	$(Q)SG_SANITIZER_LOG_DIR=$(SAN_LOG_DIR) \
+		ASAN_OPTIONS=detect_leaks=1:log_path=$(SAN_LOG_DIR)/asan \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(SAN_LOG_DIR)/ubsan \
+		$(MAKE) --no-print-directory test SANITIZE=1 CC=$(CLANG) \
+		BUILD=$(BUILD)/asan TESTS='$(if $(TESTS),$(TESTS),$(ASAN_TESTS))'
 
 ifeq ($(SANITIZE),1)
 export ASAN_OPTIONS ?= detect_leaks=1
