@@ -159,7 +159,8 @@ SYSCONFDIR ?= /etc
 UNITDIR    ?= /lib/systemd/system
 
 # The binary carries the XDP object in its skeleton; the .o is installed for
-# inspection (bpftool, llvm-objdump) and for other loaders.
+# inspection (bpftool, llvm-objdump) and for other loaders. Files a running
+# slotguard or systemd may read are written beside and renamed into place.
 install: all
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/slotguard \
@@ -168,15 +169,18 @@ install: all
 	$(Q)install -m 0755 $(LOADER) $(DESTDIR)$(PREFIX)/sbin/slotguard
 	$(Q)install -m 0644 $(BUILD)/slotguard.bpf.o $(DESTDIR)$(PREFIX)/lib/slotguard/
 	$(Q)sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
-		deploy/slotguard.service > $(DESTDIR)$(UNITDIR)/slotguard.service
-	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/slotguard.service
+		deploy/slotguard.service > $(DESTDIR)$(UNITDIR)/slotguard.service.tmp
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/slotguard.service.tmp && \
+		mv -f $(DESTDIR)$(UNITDIR)/slotguard.service.tmp \
+		$(DESTDIR)$(UNITDIR)/slotguard.service
 	$(Q)install -m 0644 slotguard.conf.example examples/allow.txt examples/deny.txt \
 		deploy/grafana-dashboard.json deploy/alerts.yml \
 		$(DESTDIR)$(PREFIX)/share/slotguard/
 	$(Q)for f in slotguard.conf:slotguard.conf.example allow.txt:examples/allow.txt \
 		deny.txt:examples/deny.txt; do \
 		dst=$(DESTDIR)$(SYSCONFDIR)/slotguard/$${f%%:*}; \
-		[ -e $$dst ] || install -m 0644 $${f#*:} $$dst; done
+		[ -e $$dst ] || { install -m 0644 $${f#*:} $$dst.tmp && \
+		mv -f $$dst.tmp $$dst; }; done
 
 clean:
 	rm -rf $(BUILD)
