@@ -13,14 +13,7 @@ TESTS=(halfwritten-check-good halfwritten-check-empty
 	halfwritten-check-empty-last-section halfwritten-sighup-empty-refused
 	halfwritten-sighup-empty-keeps-enforce halfwritten-sighup-100-in-place
 	halfwritten-monitor-warning-says-line halfwritten-monitor-warning-key-absent)
-if ! why=$(lab_prereq); then
-	skip_all "$why" "${TESTS[@]}"
-	exit 0
-fi
-if ! lab_run_ready; then
-	skip_all "slotguard run is not in this build" "${TESTS[@]}"
-	exit 0
-fi
+lab_need_daemon "${TESTS[@]}" || exit 0
 lab_up people || { fail halfwritten-lab "the lab did not come up"; exit 1; }
 conf=$LAB_TMP/sg.conf
 good=$LAB_TMP/good.conf

@@ -15,14 +15,7 @@ TESTS=(pins-symlink-on-bpffs-run-refused pins-symlink-outside-bpffs-run-refused
 	pins-standin-link-status-refused pins-standin-link-run-refused
 	pins-stray-status-text pins-stray-status-json pins-stray-commands-work
 	pins-run-over-checked-pins)
-if ! why=$(lab_prereq); then
-	skip_all "$why" "${TESTS[@]}"
-	exit 0
-fi
-if ! lab_run_ready; then
-	skip_all "slotguard run is not in this build" "${TESTS[@]}"
-	exit 0
-fi
+lab_need_daemon "${TESTS[@]}" || exit 0
 lab_up people || { fail pins-lab "the lab did not come up"; exit 1; }
 CONF_LISTS=no lab_conf "$LAB_TMP/sg.conf"
 BPFFS=/sys/fs/bpf
@@ -169,6 +162,27 @@ standin() {
 		flags "$6" name standin "${extra[@]}"
 }
 
+# standin_round TEST WHAT NAME TYPE KEY VALUE ENTRIES FLAGS -- CMD... : a
+# stand-in at NAME's path, every CMD refusing, nothing written into it.
+standin_round() {
+	local test=$1 what=$2 name=$3 dump after bad
+	shift 3
+	if ! standin "$name" "$1" "$2" "$3" "$4" "$5" 2>"$LAB_TMP/standin.err"; then
+		fail "$test" "bpftool: $(head -c 200 "$LAB_TMP/standin.err")"
+		return
+	fi
+	shift 6
+	dump=$(bpftool -j map dump pinned "$LAB_PIN/$name")
+	bad=$(not_refusing "$name" "$@")
+	after=$(bpftool -j map dump pinned "$LAB_PIN/$name")
+	if [ -z "$bad" ] && [ "$dump" = "$after" ]; then
+		pass "$test"
+	else
+		fail "$test" "$what: not refused by: ${bad:-none}; stand-in written: $([ "$dump" = "$after" ] && echo no || echo "yes: $(head -c 200 <<<"$after")")"
+	fi
+	rm -f "$LAB_PIN/$name"
+}
+
 bpftool map create "$HOLD/inner-template" type hash key 4 value 4 entries 4 name tmpl ||
 	fail pins-setup "bpftool cannot make a map"
 maps=0
@@ -183,38 +197,17 @@ for path in "$LAB_PIN"/*; do
 	# Another type: a hash (an array for a hash), small.
 	other=hash
 	[ "$type" = hash ] && other=array
-	if standin "$name" "$other" 4 4 16 0 2>"$LAB_TMP/standin.err"; then
-		dump=$(bpftool -j map dump pinned "$path")
-		bad=$(not_refusing "$name" "${CMDS[@]}")
-		after=$(bpftool -j map dump pinned "$path")
-		if [ -z "$bad" ] && [ "$dump" = "$after" ]; then
-			pass "pins-standin-type-$name"
-		else
-			fail "pins-standin-type-$name" "a $other stand-in for $type $name: not refused by: ${bad:-none}; stand-in written: $([ "$dump" = "$after" ] && echo no || echo "yes: $(head -c 200 <<<"$after")")"
-		fi
-		rm -f "$path"
-	else
-		fail "pins-standin-type-$name" "bpftool: $(head -c 200 "$LAB_TMP/standin.err")"
-	fi
+	standin_round "pins-standin-type-$name" "a $other stand-in for $type $name" \
+		"$name" "$other" 4 4 16 0 -- "${CMDS[@]}"
 	# The same type with other sizes.
 	case $type in
 	ringbuf) s=(0 0 $((entries * 2)) "$flags") ;;
 	array_of_maps | hash_of_maps) s=("$key" "$value" $((entries + 1)) "$flags") ;;
 	*) s=("$key" $((value + 8)) "$entries" "$flags") ;;
 	esac
-	if standin "$name" "$type" "${s[@]}" 2>"$LAB_TMP/standin.err"; then
-		dump=$(bpftool -j map dump pinned "$path")
-		bad=$(not_refusing "$name" "${SIZE_CMDS[@]}")
-		after=$(bpftool -j map dump pinned "$path")
-		if [ -z "$bad" ] && [ "$dump" = "$after" ]; then
-			pass "pins-standin-size-$name"
-		else
-			fail "pins-standin-size-$name" "a $type stand-in (key ${s[0]} value ${s[1]} entries ${s[2]}) for $name (key $key value $value entries $entries): not refused by: ${bad:-none}; stand-in written: $([ "$dump" = "$after" ] && echo no || echo yes)"
-		fi
-		rm -f "$path"
-	else
-		fail "pins-standin-size-$name" "bpftool: $(head -c 200 "$LAB_TMP/standin.err")"
-	fi
+	standin_round "pins-standin-size-$name" \
+		"a $type stand-in (key ${s[0]} value ${s[1]} entries ${s[2]}) for $name (key $key value $value entries $entries)" \
+		"$name" "$type" "${s[@]}" -- "${SIZE_CMDS[@]}"
 	mv "$HOLD/$name" "$path"
 done
 check pins-standin-maps-found "no pinned map found under $LAB_PIN: $(ls "$LAB_PIN")" [ "$maps" -ge 10 ]

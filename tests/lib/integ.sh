@@ -155,6 +155,20 @@ lab_run_ready() {
 	"$SG_BIN" run --help >/dev/null 2>&1
 }
 
+# lab_need_daemon TEST... : the lab and `slotguard run` can run here; if
+# not, every TEST is skipped saying why and the status is 1 (exit 0 then).
+lab_need_daemon() {
+	local why
+	if ! why=$(lab_prereq); then
+		skip_all "$why" "$@"
+		return 1
+	fi
+	if ! lab_run_ready; then
+		skip_all "slotguard run is not in this build" "$@"
+		return 1
+	fi
+}
+
 lab_link() {
 	local role=$1 k=$2 ns gif cif
 	ns=$(lab_ns "$role")
