@@ -10,7 +10,10 @@ CC       ?= gcc
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 SANITIZE ?= 0
+# The Debian package build passes its own VERSION (it has no .git).
+ifeq ($(origin VERSION),undefined)
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+endif
 
 ifeq ($(V),1)
 Q :=
@@ -23,7 +26,9 @@ endif
 # Debian packages the build, the tests and the demo need (`make deps`).
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	gcc make libinih-dev libjson-c-dev libmicrohttpd-dev iproute2 jq \
-	python3 prometheus nftables iptables curl procps psmisc nginx
+	python3 prometheus nftables iptables curl procps psmisc nginx \
+	scdoc man-db groff-base bash-completion systemd debhelper dpkg-dev \
+	fakeroot lintian git
 
 ARCH_INCLUDE := /usr/include/$(shell $(CC) -print-multiarch)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -Wall -Wextra -Werror \
@@ -42,6 +47,8 @@ endif
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+# Reference programs the benchmarks load with bpftool (no skeleton).
+BENCH_BPF_OBJS := $(patsubst bench/%.bpf.c,$(BUILD)/%.bpf.o,$(wildcard bench/*.bpf.c))
 
 # loader/cli/main.c is the binary; every other loader/*/*.c (cli verbs,
 # daemon, core) goes into one library that the tests link too.
@@ -57,12 +64,18 @@ UNIT_BIN  := $(BUILD)/unit_tests
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
+# Manual pages: docs/man/NAME.SECTION.scd -> build/man/NAME.SECTION (scdoc).
+MAN_SRCS  := $(wildcard docs/man/*.scd)
+MANS      := $(patsubst docs/man/%.scd,$(BUILD)/man/%,$(MAN_SRCS))
+
 .PHONY: all deps check-deps test unit integ bench demo install clean help \
-	format format-check
+	format format-check man deb
 .DEFAULT_GOAL := all
 .SECONDARY:
 
-all: $(SKELS) $(LOADER) $(UNIT_BIN) $(TOOL_BINS)
+all: $(SKELS) $(BENCH_BPF_OBJS) $(LOADER) $(UNIT_BIN) $(TOOL_BINS) $(MANS)
+
+man: $(MANS)
 
 help:
 	@echo 'slotguard targets:'
@@ -71,12 +84,16 @@ help:
 	@echo '  sudo make test    install what is missing, build, run every test'
 	@echo '  sudo make unit    only the BPF_PROG_TEST_RUN unit tests'
 	@echo '  sudo make integ   only the netns integration tests'
-	@echo '  sudo make bench   benchmarks of issue 7 (~13 min) into docs/BENCHMARKS.md'
+	@echo '  sudo make bench   benchmarks of issues 7 and 11 (~19 min) into docs/BENCHMARKS.md'
 	@echo '  sudo make demo    people vs scalper bots in a netns lab (DEMO_ARGS=--keep|--long|--short)'
 	@echo '  sudo make fuzz    each fuzzer FUZZ_SECONDS=60 (FUZZERS=names)'
 	@echo '  sudo make test-asan  unit and daemon integration tests under ASan+UBSan'
-	@echo '  make install      binary, unit, example config and lists, dashboard'
+	@echo '  make install      binary, unit, example config and lists, dashboard,'
+	@echo '                    manuals, bash completion'
 	@echo '                    (PREFIX=/usr/local, SYSCONFDIR=/etc, DESTDIR= honoured)'
+	@echo '  make man          slotguard(8) and slotguard.conf(5) into build/man/'
+	@echo '  make deb          a Debian package (debhelper) into build/deb/, checked'
+	@echo '                    by lintian (DEB_VERSION= sets its version)'
 	@echo '  make format-check clang-format check of every C file'
 	@echo '  make clean        remove build/'
 	@echo 'Variables: V=1 (show commands), SANITIZE=1 (ASan+UBSan userspace),'
@@ -86,8 +103,9 @@ help:
 check-deps:
 	$(Q)missing=0; \
 	for c in $(CLANG) $(BPFTOOL) llvm-strip pkg-config jq ip promtool nft iptables curl \
-		nginx; do \
+		nginx scdoc man systemd-analyze dh dpkg-buildpackage fakeroot lintian git; do \
 		command -v $$c >/dev/null 2>&1 || missing=1; done; \
+	[ -e /usr/share/bash-completion/bash_completion ] || missing=1; \
 	pkg-config --exists $(PKG_LIBS) 2>/dev/null || missing=1; \
 	if [ $$missing = 1 ]; then $(MAKE) --no-print-directory deps; fi
 
@@ -102,6 +120,11 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(BUILD)/$*.bpf.d -c $< -o $@
 
+$(BUILD)/%.bpf.o: bench/%.bpf.c
+	$(call msg,BPF,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(BUILD)/$*.bpf.d -c $< -o $@
+
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@.tmp && mv $@.tmp $@
@@ -110,7 +133,7 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 $(BUILD)/%.o: %.c $(SKELS)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itests/lib -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/lib -c $< -o $@
 
 $(CORE_LIB): $(CORE_OBJS)
 	$(call msg,AR,$@)
@@ -155,18 +178,30 @@ format:
 format-check:
 	$(Q)clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
 
+$(BUILD)/man/%: docs/man/%.scd
+	$(call msg,SCDOC,$@)
+	@mkdir -p $(@D)
+	$(Q)scdoc < $< > $@.tmp && mv $@.tmp $@
+
 SYSCONFDIR ?= /etc
 UNITDIR    ?= /lib/systemd/system
+MANDIR     ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 
 # The binary carries the XDP object in its skeleton; the .o is installed for
 # inspection (bpftool, llvm-objdump) and for other loaders. Files a running
 # slotguard or systemd may read are written beside and renamed into place.
-install: all
+install: $(LOADER) $(BUILD)/slotguard.bpf.o $(MANS)
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/slotguard \
 		$(DESTDIR)$(PREFIX)/share/slotguard $(DESTDIR)$(SYSCONFDIR)/slotguard \
-		$(DESTDIR)$(UNITDIR)
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(COMPLETIONDIR)
 	$(Q)install -m 0755 $(LOADER) $(DESTDIR)$(PREFIX)/sbin/slotguard
+	$(Q)for m in $(MANS); do \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
+	$(Q)install -m 0644 completion/slotguard.bash \
+		$(DESTDIR)$(COMPLETIONDIR)/slotguard
 	$(Q)install -m 0644 $(BUILD)/slotguard.bpf.o $(DESTDIR)$(PREFIX)/lib/slotguard/
 	$(Q)sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		deploy/slotguard.service > $(DESTDIR)$(UNITDIR)/slotguard.service.tmp
@@ -264,3 +299,36 @@ $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/tests/fuzz/fuzz_%.o $(FUZZ_HELP) $(FUZZ_CORE)
 
 -include $(wildcard $(FUZZ_DIR)/tests/*/*.d)
 # ---- end of fuzzing and sanitizers ------------------------------------
+
+# ---- Debian package (issue 15) -----------------------------------------
+# `make deb` copies the files git knows, as they are in this work tree, to
+# $(DEB_DIR)/src and runs dpkg-buildpackage there: debian/rules cleans and
+# builds its own tree, never this one's build/. The make variables of this
+# run stay out of it (MAKEFLAGS and the environment would hand it BUILD=,
+# whose `make clean` would then empty this tree's build/). The
+# .deb, the build log and lintian's verdict end in $(DEB_DIR); lintian
+# fails the target on any error or warning (debian/*.lintian-overrides say
+# why each override is there); as root it runs as nobody, since it unpacks
+# what it checks. DEB_VERSION= builds another version.
+DEB_DIR     := $(BUILD)/deb
+DEB_VERSION ?=
+DEB_JOBS    ?= 2
+
+deb:
+	$(call msg,DEB,$(DEB_DIR))
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src
+	$(Q)git ls-files -z --cached --others --exclude-standard | \
+		tar --null -T - --ignore-failed-read -cf - 2>/dev/null | \
+		tar -xf - -C $(DEB_DIR)/src
+	$(Q)if [ -n "$(DEB_VERSION)" ]; then \
+		sed -i '1s/([^)]*)/($(DEB_VERSION))/' $(DEB_DIR)/src/debian/changelog; fi
+	$(Q)cd $(DEB_DIR)/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD -u SANITIZE \
+		dpkg-buildpackage -b -us -uc -j$(DEB_JOBS) >../build.log 2>&1 || \
+		{ tail -n 40 ../build.log; echo "make deb: failed; the whole log is $(DEB_DIR)/build.log"; exit 1; }
+	$(call msg,LINTIAN,$(DEB_DIR)/lintian.txt)
+	$(Q)if [ "$$(id -u)" = 0 ]; then as=$$(command -v runuser) && as="$$as -u nobody --"; fi; \
+	$$as env HOME=/tmp lintian --fail-on error,warning --display-info $(DEB_DIR)/*.changes \
+		>$(DEB_DIR)/lintian.txt 2>&1; rc=$$?; sed 's/^/  /' $(DEB_DIR)/lintian.txt; \
+		[ $$rc = 0 ] || { echo "make deb: lintian found errors or warnings"; exit 1; }
+	$(Q)ls $(DEB_DIR)/*.deb
+# ---- end of Debian package ----------------------------------------------

@@ -1,17 +1,35 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-# `make bench`: issue 7's benchmarks. Part 1 is program cost under
+# `make bench`: issues 7 and 11's benchmarks. Part 1 is program cost under
 # BPF_PROG_TEST_RUN (build/tools/sg_progbench); part 2 floods a veth from a
 # sender namespace with build/tools/sg_blast and measures what the
-# receiving CPU does with slotguard, bare and parse-only XDP drops, an
-# nftables netdev-ingress limiter and an iptables hashlimit limiter; part 3
-# times the control plane. Raw numbers go to a results directory, the
-# report (bench/report.py) to docs/BENCHMARKS.md. A benchmark, never a test.
+# receiving CPU does with slotguard, bare and parse-only XDP drops, a
+# minimal XDP token bucket (bench/refbucket.bpf.c), an nftables
+# netdev-ingress limiter and an iptables hashlimit limiter, under two
+# policies, and the cost of a banned frame as bans grow to a million; part
+# 3 times the control plane and weighs the maps. Raw numbers go to a
+# results directory, the report (bench/report.py) to docs/BENCHMARKS.md.
+# A benchmark, never a test.
 #
-# Usage: bench/run.sh [--runs N] [--seconds S] [--parts 1,2,3]
-#                     [--workloads GLOB] [--rows LIST] [--out FILE]
+# Usage: bench/run.sh [--runs N] [--seconds S] [--runs-new N]
+#                     [--seconds-new S] [--parts 1,2,3]
+#                     [--workloads GLOBS] [--rows LIST] [--out FILE]
 #                     [--results DIR] [--quick]
-#   --quick   one 0.5 s run per cell, no warm-up, one workload, small
+#   --runs, --seconds          measured runs per cell and their length for
+#                              the issue 7 rows (5, 3)
+#   --runs-new, --seconds-new  the same for the issue 11 rows and the ban
+#                              cells (3, 2), to keep `make bench` near 20 min
+#   --workloads  globs, blank- or comma-separated, of: tcp-1 udp-1 tcp-64k
+#             udp-64k tcp-1m udp-1m (every row), udp-ban1 udp-ban64k-one
+#             udp-ban64k-all udp-ban1m-one udp-ban1m-all (banned frames:
+#             1, 65,536 or 1,000,000 bans, flood from one banned source or
+#             from all) and udp-within1 udp-within64k udp-within1m (frames
+#             within budget, for comparison); the last two groups need row
+#             sg_src
+#   --rows    of: slotguard xdp_drop parse_drop nft iptables (issue 7,
+#             the shipped policy) sg_src refbucket nft_src iptables_src
+#             (issue 11, the per-source policy)
+#   --quick   one 0.5 s run per cell, no warm-up, a few workloads, small
 #             part 3 (what tests/integ/bench_smoke.sh runs); --out - prints
 #             the report on stdout instead of writing a file
 # Environment: BENCH_TX_CPU (0), BENCH_RX_CPU (1), BENCH_RT (1: the
@@ -31,25 +49,32 @@ case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 SG=$BUILD/slotguard
 BLAST=$BUILD/tools/sg_blast
 PROGBENCH=$BUILD/tools/sg_progbench
+BANFILL=$BUILD/tools/sg_banfill
+REFBUCKET=$BUILD/refbucket.bpf.o
 TX_CPU=${BENCH_TX_CPU:-0}
 RX_CPU=${BENCH_RX_CPU:-1}
 RT=${BENCH_RT:-1}
 IPT=${IPTABLES:-iptables}
 
-RUNS=5 SECONDS_PER_RUN=3 WARMUP=1 PARTS=1,2,3 OUT=$ROOT/docs/BENCHMARKS.md
-WORKLOADS='*' ROWS='slotguard xdp_drop parse_drop nft iptables' QUICK=0
+RUNS=5 SECONDS_PER_RUN=3 NEW_RUNS=3 NEW_SECONDS=2 WARMUP=1 PARTS=1,2,3
+OUT=$ROOT/docs/BENCHMARKS.md WORKLOADS='*' QUICK=0
+ROWS='slotguard xdp_drop parse_drop nft iptables sg_src refbucket nft_src iptables_src'
 RESULTS=
 BENCH_COMMAND=${BENCH_COMMAND:-bench/run.sh${*:+ $*}}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--runs) RUNS=$2; shift ;;
 	--seconds) SECONDS_PER_RUN=$2; shift ;;
+	--runs-new) NEW_RUNS=$2; shift ;;
+	--seconds-new) NEW_SECONDS=$2; shift ;;
 	--parts) PARTS=$2; shift ;;
 	--workloads) WORKLOADS=$2; shift ;;
 	--rows) ROWS=${2//,/ }; shift ;;
 	--out) OUT=$2; shift ;;
 	--results) RESULTS=$2; shift ;;
-	--quick) QUICK=1 RUNS=1 SECONDS_PER_RUN=0.5 WARMUP=0 WORKLOADS='tcp-1' ;;
+	--quick)
+		QUICK=1 RUNS=1 SECONDS_PER_RUN=0.5 NEW_RUNS=1 NEW_SECONDS=0.5 WARMUP=0
+		WORKLOADS='tcp-1 udp-ban1 udp-ban64k-* udp-within64k' ;;
 	-h | --help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "bench: unknown option '$1' (see --help)" >&2; exit 2 ;;
 	esac
@@ -63,9 +88,12 @@ GIF=sgb${ID}g
 TIF=sgb${ID}t
 PIN=/sys/fs/bpf/sgbench-$ID
 PIN_BASE=/sys/fs/bpf/sgbench-base-$ID
+PIN_REF=/sys/fs/bpf/sgbench-ref-$ID
 DST=10.202.0.10
 ALLOW_SRC=10.120.0.7
 ALLOW_EVERY=64
+# The ban cells' sources: BAN_BASE and the addresses after it.
+BAN_BASE=10.112.0.0
 TMP=
 LAB_UP=0
 BPF_STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled 2>/dev/null)
@@ -73,6 +101,19 @@ DAEMON_PID=
 
 say() { echo "bench: $*" >&2; }
 die() { say "$*"; exit 1; }
+
+# selected WORKLOAD : whether one of the --workloads globs matches it.
+selected() {
+	local g globs
+	IFS=', ' read -ra globs <<<"$WORKLOADS"
+	for g in "${globs[@]}"; do
+		# shellcheck disable=SC2053
+		[[ $1 == $g ]] && return 0
+	done
+	return 1
+}
+
+has_row() { [[ " $ROWS " == *" $1 "* ]]; }
 
 # ---- lab -------------------------------------------------------------------
 
@@ -89,7 +130,7 @@ cleanup() {
 	ip netns del "$GW" 2>/dev/null
 	ip netns del "$TX" 2>/dev/null
 	ip link del "$GIF" 2>/dev/null
-	rm -rf "$PIN" "$PIN_BASE"
+	rm -rf "$PIN" "$PIN_BASE" "$PIN_REF"
 	[ -n "$TMP" ] && rm -rf "$TMP"
 	return 0
 }
@@ -144,15 +185,32 @@ rx_thread_pin() {
 
 # ---- rows: the filters compared -------------------------------------------
 
-# One policy for every row, at the limits below: the allowlisted source
-# passes; per source (/32) 10 packets/s, burst 20; per /24 50 packets/s,
-# burst 100 (below what a /24 of a spoofed /12 flood sends when the
-# receiver takes ~1 Mpps, so the subnet level has work in every row); new
-# TCP connections to the service 10000/s, burst 10000.
+# The shipped policy (issue 7's rows: slotguard, nft, iptables): the
+# allowlisted source passes; per source (/32) 10 packets/s, burst 20; per
+# /24 50 packets/s, burst 100 (below what a /24 of a spoofed /12 flood sends
+# when the receiver takes ~1 Mpps, so the subnet level has work in every
+# row); new TCP connections to the service 10000/s, burst 10000.
 SRC_RATE=10 SRC_BURST=20 NET_RATE=50 NET_BURST=100 CEIL_RATE=10000 CEIL_BURST=10000
 TRACKED=1048576
+# The per-source policy (issue 11's rows: sg_src, refbucket, nft_src,
+# iptables_src): one packet budget per source, 1/s burst 5, on TCP and UDP
+# to the service port; no subnet level, no ceiling, no allowlist. slotguard
+# keeps its shipped ban settings (20 violations in 60 s ban for 5 min).
+ONE_RATE=1 ONE_BURST=5
+# "Within budget" (the udp-within* cells): the per-source policy with a
+# budget no flood here reaches, so that every frame is charged and passes.
+WITHIN_RATE=10000000 WITHIN_BURST=10000000
 
-write_conf() { # FILE MODE MAX_TRACKED [ALLOWLIST]
+write_conf() { # FILE MODE MAX_TRACKED POLICY [ALLOWLIST]; POLICY: shipped, source, within
+	local rate=$SRC_RATE burst=$SRC_BURST subnet="packet_rate = off" ceiling=
+	case $4 in
+	shipped)
+		subnet="packet_rate = $NET_RATE/s"$'\n'"packet_burst = $NET_BURST"
+		ceiling="ceiling = $CEIL_RATE/s"$'\n'"ceiling_burst = $CEIL_BURST" ;;
+	source) rate=$ONE_RATE burst=$ONE_BURST ;;
+	within) rate=$WITHIN_RATE burst=$WITHIN_BURST ;;
+	*) say "unknown policy '$4'"; return 1 ;;
+	esac
 	cat >"$1" <<EOF
 [slotguard]
 interfaces = $GIF
@@ -162,13 +220,12 @@ metrics_listen = off
 pin_dir = $PIN
 max_tracked_sources = $3
 keep_attached = no
-${4:+allowlist = $4}
+${5:+allowlist = $5}
 
 [service booking-tcp]
 protocol = tcp
 port = 443
-ceiling = $CEIL_RATE/s
-ceiling_burst = $CEIL_BURST
+$ceiling
 
 [service booking-udp]
 protocol = udp
@@ -178,14 +235,13 @@ quic = no
 [source]
 conn_rate = off
 conn_quota = off
-packet_rate = $SRC_RATE/s
-packet_burst = $SRC_BURST
+packet_rate = $rate/s
+packet_burst = $burst
 
 [subnet]
 conn_rate = off
 conn_quota = off
-packet_rate = $NET_RATE/s
-packet_burst = $NET_BURST
+$subnet
 EOF
 }
 
@@ -212,6 +268,9 @@ daemon_start() { # CONF
 	return 1
 }
 
+# The daemon removes its pins as it stops (keep_attached = no); one that
+# had to be killed leaves them, so they go here too: bans and tracking
+# never carry over from one row or cell to the next.
 daemon_stop() {
 	local i
 	[ -n "$DAEMON_PID" ] || return 0
@@ -223,9 +282,17 @@ daemon_stop() {
 	kill -KILL "$DAEMON_PID" 2>/dev/null
 	wait "$DAEMON_PID" 2>/dev/null
 	DAEMON_PID=
+	rm -rf "$PIN"
 }
 
-nft_rules() {
+nft_rules() { # POLICY: shipped or source
+	local rate=$ONE_RATE burst=$ONE_BURST allow='' net='' ceil=''
+	if [ "$1" = shipped ]; then
+		rate=$SRC_RATE burst=$SRC_BURST
+		allow="ip saddr $ALLOW_SRC counter name \"allowed\" accept"
+		net="update @net { ip saddr and 255.255.255.0 limit rate over $NET_RATE/second burst $NET_BURST packets } counter name \"dropped\" drop"
+		ceil="tcp flags & (syn | ack) == syn limit rate over $CEIL_RATE/second burst $CEIL_BURST packets counter name \"dropped\" drop"
+	fi
 	cat <<EOF
 table netdev sgbench {
 	counter allowed {}
@@ -237,10 +304,10 @@ table netdev sgbench {
 		meta protocol ip ip protocol { tcp, udp } th dport 443 jump guard
 	}
 	chain guard {
-		ip saddr $ALLOW_SRC counter name "allowed" accept
-		update @src { ip saddr limit rate over $SRC_RATE/second burst $SRC_BURST packets } counter name "dropped" drop
-		update @net { ip saddr and 255.255.255.0 limit rate over $NET_RATE/second burst $NET_BURST packets } counter name "dropped" drop
-		tcp flags & (syn | ack) == syn limit rate over $CEIL_RATE/second burst $CEIL_BURST packets counter name "dropped" drop
+		$allow
+		update @src { ip saddr limit rate over $rate/second burst $burst packets } counter name "dropped" drop
+		$net
+		$ceil
 	}
 }
 EOF
@@ -248,33 +315,52 @@ EOF
 
 # raw PREROUTING: the first iptables hook an IPv4 packet meets, before
 # conntrack and routing; hashlimit's tables have nftables' sizes.
-ipt_rules() {
-	local p
-	in_gw "$IPT" -t raw -N sgbench &&
-		for p in tcp udp; do
-			in_gw "$IPT" -t raw -A PREROUTING -p "$p" --dport 443 -j sgbench || return 1
-		done &&
-		in_gw "$IPT" -t raw -A sgbench -s "$ALLOW_SRC" -j ACCEPT &&
-		in_gw "$IPT" -t raw -A sgbench -m hashlimit --hashlimit-name sgsrc \
-			--hashlimit-mode srcip --hashlimit-above "$SRC_RATE/sec" \
-			--hashlimit-burst "$SRC_BURST" --hashlimit-htable-size 262144 \
-			--hashlimit-htable-max "$TRACKED" --hashlimit-htable-expire 10000 -j DROP &&
-		in_gw "$IPT" -t raw -A sgbench -m hashlimit --hashlimit-name sgnet \
-			--hashlimit-mode srcip --hashlimit-srcmask 24 \
-			--hashlimit-above "$NET_RATE/sec" --hashlimit-burst "$NET_BURST" \
-			--hashlimit-htable-size 65536 --hashlimit-htable-max 65536 \
-			--hashlimit-htable-expire 10000 -j DROP &&
+ipt_rules() { # POLICY: shipped or source
+	local p rate=$ONE_RATE burst=$ONE_BURST
+	[ "$1" = shipped ] && rate=$SRC_RATE burst=$SRC_BURST
+	in_gw "$IPT" -t raw -N sgbench || return 1
+	for p in tcp udp; do
+		in_gw "$IPT" -t raw -A PREROUTING -p "$p" --dport 443 -j sgbench || return 1
+	done
+	if [ "$1" = shipped ]; then
+		in_gw "$IPT" -t raw -A sgbench -s "$ALLOW_SRC" -j ACCEPT || return 1
+	fi
+	in_gw "$IPT" -t raw -A sgbench -m hashlimit --hashlimit-name sgsrc \
+		--hashlimit-mode srcip --hashlimit-above "$rate/sec" \
+		--hashlimit-burst "$burst" --hashlimit-htable-size 262144 \
+		--hashlimit-htable-max "$TRACKED" --hashlimit-htable-expire 10000 -j DROP ||
+		return 1
+	[ "$1" = shipped ] || return 0
+	in_gw "$IPT" -t raw -A sgbench -m hashlimit --hashlimit-name sgnet \
+		--hashlimit-mode srcip --hashlimit-srcmask 24 \
+		--hashlimit-above "$NET_RATE/sec" --hashlimit-burst "$NET_BURST" \
+		--hashlimit-htable-size 65536 --hashlimit-htable-max 65536 \
+		--hashlimit-htable-expire 10000 -j DROP &&
 		in_gw "$IPT" -t raw -A sgbench -p tcp --syn -m hashlimit \
 			--hashlimit-name sgceil --hashlimit-above "$CEIL_RATE/sec" \
 			--hashlimit-burst "$CEIL_BURST" -j DROP
+}
+
+# ref_memory : kernel memory and capacity of the reference bucket's LRU
+# hash, once per run, for part 3's comparison.
+ref_memory() {
+	local id
+	grep -q 'ref_track_memlock' "$RESULTS/memory.tsv" 2>/dev/null && return 0
+	id=$(bpftool -j prog show pinned "$PIN_REF/refbucket_xdp" | jq -r '.map_ids[0] // empty')
+	[ -n "$id" ] || return 0
+	bpftool -j map show id "$id" | jq -r '"mem\tref_track_memlock\t\(.bytes_memlock)",
+		"mem\tref_track_entries\t\(.max_entries)"' >>"$RESULTS/memory.tsv"
 }
 
 row_up() { # ROW
 	case $1 in
 	slotguard)
 		echo "$ALLOW_SRC" >"$TMP/allow.txt"
-		write_conf "$TMP/bench.conf" enforce "$TRACKED" "$TMP/allow.txt"
-		daemon_start "$TMP/bench.conf" ;;
+		write_conf "$TMP/bench.conf" enforce "$TRACKED" shipped "$TMP/allow.txt" &&
+			daemon_start "$TMP/bench.conf" ;;
+	sg_src)
+		write_conf "$TMP/bench.conf" enforce "$TRACKED" source &&
+			daemon_start "$TMP/bench.conf" ;;
 	xdp_drop | parse_drop)
 		if [ ! -e "$PIN_BASE" ]; then
 			bpftool prog loadall "$BUILD/baseline.bpf.o" "$PIN_BASE" type xdp ||
@@ -282,18 +368,26 @@ row_up() { # ROW
 		fi
 		in_gw bpftool net attach xdpdrv pinned \
 			"$PIN_BASE/baseline_${1#xdp_}" dev "$GIF" ;;
-	nft) nft_rules | in_gw nft -f - ;;
-	iptables) ipt_rules ;;
+	refbucket)
+		# Loaded afresh for every cell: its LRU hash starts empty.
+		bpftool prog loadall "$REFBUCKET" "$PIN_REF" type xdp &&
+			in_gw bpftool net attach xdpdrv pinned "$PIN_REF/refbucket_xdp" dev "$GIF" &&
+			ref_memory ;;
+	nft) nft_rules shipped | in_gw nft -f - ;;
+	nft_src) nft_rules source | in_gw nft -f - ;;
+	iptables) ipt_rules shipped ;;
+	iptables_src) ipt_rules source ;;
 	*) say "unknown row '$1'"; return 1 ;;
 	esac
 }
 
 row_down() { # ROW
 	case $1 in
-	slotguard) daemon_stop ;;
+	slotguard | sg_src | sg_within) daemon_stop ;;
 	xdp_drop | parse_drop) in_gw bpftool net detach xdpdrv dev "$GIF" ;;
-	nft) in_gw nft delete table netdev sgbench ;;
-	iptables)
+	refbucket) in_gw bpftool net detach xdpdrv dev "$GIF" && rm -rf "$PIN_REF" ;;
+	nft | nft_src) in_gw nft delete table netdev sgbench ;;
+	iptables | iptables_src)
 		in_gw "$IPT" -t raw -F PREROUTING && in_gw "$IPT" -t raw -F sgbench &&
 			in_gw "$IPT" -t raw -X sgbench ;;
 	esac
@@ -303,16 +397,16 @@ row_down() { # ROW
 # many allowlisted packets it let through (0 0 where it counts nothing).
 row_counters() {
 	case $1 in
-	slotguard)
+	slotguard | sg_src | sg_within)
 		sg stats --json | jq -r '[.totals.drop.packets,
 			([.interfaces[].counters[] | select(.verdict == "pass" and
 			  .reason == "allowlist") | .packets] | add // 0)] | join(" ")' ;;
-	nft)
+	nft | nft_src)
 		echo "$(in_gw nft -j list counter netdev sgbench dropped |
 			jq '[.nftables[].counter.packets // empty] | add')" \
 			"$(in_gw nft -j list counter netdev sgbench allowed |
 				jq '[.nftables[].counter.packets // empty] | add')" ;;
-	iptables)
+	iptables | iptables_src)
 		in_gw "$IPT" -t raw -L sgbench -v -x -n |
 			awk '$3 == "DROP" { d += $1 } $3 == "ACCEPT" { a += $1 }
 			     END { printf "%d %d\n", d, a }' ;;
@@ -346,18 +440,25 @@ blast() {
 	udp-64k) sources=65536 src=10.67.0.0 ;;
 	tcp-1m) sources=1048576 src=10.80.0.0 ;;
 	udp-1m) sources=1048576 src=10.96.0.0 ;;
+	# The ban and within-budget cells: from the first banned source, or
+	# from every one (1,000,000 is no power of two: sg_blast takes a
+	# modulo per frame there, on the sender's CPU).
+	udp-ban1 | udp-ban64k-one | udp-ban1m-one | udp-within1) sources=1 src=$BAN_BASE ;;
+	udp-ban64k-all | udp-within64k) sources=65536 src=$BAN_BASE ;;
+	udp-ban1m-all | udp-within1m) sources=1000000 src=$BAN_BASE ;;
+	*) say "unknown workload '$w'"; return 1 ;;
 	esac
 	# Spoofed floods carry an allowlisted source, every 64th frame.
-	case $w in *-1m) set -- "$@" --allow "$ALLOW_SRC" --allow-every "$ALLOW_EVERY" ;; esac
+	case $w in tcp-1m | udp-1m) set -- "$@" --allow "$ALLOW_SRC" --allow-every "$ALLOW_EVERY" ;; esac
 	in_tx "$BLAST" --dev "$TIF" --dst-mac "$GW_MAC" --dst "$DST" --proto "$proto" \
 		--src "$src" --sources "$sources" --seconds "$secs" --batch 256 \
 		--cpu "$TX_CPU" --json "$@"
 }
 
-measure() { # WORKLOAD ROW RUN
+measure() { # WORKLOAD ROW RUN SECONDS
 	local a b out
 	a=$(snapshot "$2")
-	out=$(blast "$1" "$SECONDS_PER_RUN") || return 1
+	out=$(blast "$1" "$4") || return 1
 	sleep 0.05 # the veth ring (256 frames) drains in microseconds
 	b=$(snapshot "$2")
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" \
@@ -383,27 +484,166 @@ prog_stats_run() { # WORKLOAD ROW
 	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$a" "$b" >>"$RESULTS/progstats.tsv"
 }
 
+# cell WORKLOAD ROW RUNS SECONDS WARMUP : one cell of the table, the row
+# already up: steady state first (bans made, sets and tables filled), then
+# the measured runs, then the bpf_stats run.
+cell() {
+	local run
+	rx_thread_pin || die "lost the NAPI thread of $GIF"
+	if [ "$5" != 0 ]; then blast "$1" "$5" >/dev/null || die "sg_blast failed ($1)"; fi
+	for ((run = 1; run <= $3; run++)); do
+		measure "$1" "$2" "$run" "$4" || die "sg_blast failed ($1, $2)"
+	done
+	[ "$QUICK" = 1 ] || prog_stats_run "$1" "$2"
+}
+
 part2() {
-	local w r run
-	local all='tcp-1 udp-1 tcp-64k udp-64k tcp-1m udp-1m'
-	printf 'workload\trow\trun\tsent\tseconds\tbefore\tafter\n' >"$RESULTS/part2.tsv"
-	printf 'workload\trow\tbefore\tafter\n' >"$RESULTS/progstats.tsv"
-	for w in $all; do
-		# shellcheck disable=SC2053
-		[[ $w == $WORKLOADS ]] || continue
+	local w r
+	for w in tcp-1 udp-1 tcp-64k udp-64k tcp-1m udp-1m; do
+		selected "$w" || continue
 		for r in $ROWS; do
 			say "part 2: $w, $r"
 			row_up "$r" || die "setting up $r failed"
-			rx_thread_pin || die "lost the NAPI thread of $GIF"
-			# Steady state first: bans made, sets and tables filled.
-			if [ "$WARMUP" != 0 ]; then blast "$w" "$WARMUP" >/dev/null || die "sg_blast failed"; fi
-			for ((run = 1; run <= RUNS; run++)); do
-				measure "$w" "$r" "$run" || die "sg_blast failed ($w, $r)"
-			done
-			[ "$QUICK" = 1 ] || prog_stats_run "$w" "$r"
+			case $r in
+			sg_src | refbucket | nft_src | iptables_src)
+				cell "$w" "$r" "$NEW_RUNS" "$NEW_SECONDS" "$WARMUP" ;;
+			*) cell "$w" "$r" "$RUNS" "$SECONDS_PER_RUN" "$WARMUP" ;;
+			esac
 			row_down "$r" || die "removing $r failed"
 		done
 	done
+}
+
+# ---- part 2, banned frames (issue 11) --------------------------------------
+
+# Pinned maps whose name says "ban" (sg_bans_v4 and sg_bans_v6 today;
+# whatever the layout becomes, its ban maps keep the word).
+ban_maps() {
+	local m
+	for m in "$PIN"/*ban*; do
+		[ -f "$m" ] && echo "$m"
+	done
+}
+
+# ban_capacity : the most IPv4 /32 bans the table takes, as bpftool sees it:
+# the largest max_entries of an IPv4 (not *v6*) ban map.
+ban_capacity() {
+	local m n best=0
+	while read -r m; do
+		case ${m##*/} in *v6*) continue ;; esac
+		n=$(bpftool -j map show pinned "$m" 2>/dev/null | jq -r '.max_entries // 0')
+		[ "${n:-0}" -gt "$best" ] && best=$n
+	done < <(ban_maps)
+	echo "$best"
+}
+
+# ban_memlock : bytes_memlock of every ban map, summed.
+ban_memlock() {
+	local m n total=0
+	while read -r m; do
+		n=$(bpftool -j map show pinned "$m" 2>/dev/null | jq -r '.bytes_memlock // 0')
+		total=$((total + ${n:-0}))
+	done < <(ban_maps)
+	echo "$total"
+}
+
+# ban_fill HAVE WANT : ban BAN_BASE+HAVE ... BAN_BASE+WANT-1 as /32s.
+ban_fill() {
+	local out
+	if ! out=$("$BANFILL" --pin-dir "$PIN" --src "$BAN_BASE" --skip "$1" \
+		--count $(($2 - $1)) --for 1h --json 2>"$TMP/banfill.err"); then
+		say "$(cat "$TMP/banfill.err")"
+		return 1
+	fi
+	printf 'fill\t%s\t%s\n' "$2" "$(jq -r .seconds <<<"$out")" >>"$RESULTS/bans.tsv"
+}
+
+daemon_cpu_ticks() { # utime + stime of the daemon, in USER_HZ ticks
+	awk '{ print $14 + $15 }' "/proc/$DAEMON_PID/stat" 2>/dev/null || echo 0
+}
+
+# ban_cell WORKLOAD : a ban cell, with the share of a CPU the daemon used
+# meanwhile (it sweeps the ban table once a second).
+ban_cell() {
+	local t0 c0 t1 c1
+	say "part 2: $1 (slotguard, per-source policy)"
+	t0=${EPOCHREALTIME/[.,]/} c0=$(daemon_cpu_ticks)
+	cell "$1" sg_src "$NEW_RUNS" "$NEW_SECONDS" "$WARMUP"
+	t1=${EPOCHREALTIME/[.,]/} c1=$(daemon_cpu_ticks)
+	printf 'daemon_cpu\t%s\t%s\n' "$1" \
+		"$(awk -v c=$((c1 - c0)) -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" \
+			'BEGIN { printf "%.3f", t ? c / hz / (t / 1e6) : 0 }')" >>"$RESULTS/bans.tsv"
+}
+
+# The cost of a banned frame as bans grow: slotguard with the per-source
+# policy, its ban table filled through the loader core (sg_banfill, manual
+# /32 bans) to 1, 65,536 and 1,000,000 bans in one daemon's life, each
+# step flooded from one banned source and from all of them.
+part2_bans() {
+	local want names later w cap have=0 any=0
+	for w in udp-ban1 udp-ban64k-one udp-ban64k-all udp-ban1m-one udp-ban1m-all; do
+		selected "$w" && any=1
+	done
+	[ "$any" = 1 ] && has_row sg_src || return 0
+	say "part 2: banned frames, per-source policy"
+	write_conf "$TMP/bans.conf" enforce "$TRACKED" source || die "no config"
+	daemon_start "$TMP/bans.conf" || die "slotguard run failed"
+	cap=$(ban_capacity)
+	printf 'cap\tban_capacity\t%s\n' "$cap" >>"$RESULTS/bans.tsv"
+	printf 'mem\tban_memlock_0\t%s\n' "$(ban_memlock)" >>"$RESULTS/bans.tsv"
+	for want in 1 65536 1000000; do
+		case $want in
+		1) names=udp-ban1 later='udp-ban1 udp-ban64k-one udp-ban64k-all udp-ban1m-one udp-ban1m-all' ;;
+		65536) names='udp-ban64k-one udp-ban64k-all' later='udp-ban64k-one udp-ban64k-all udp-ban1m-one udp-ban1m-all' ;;
+		1000000) names='udp-ban1m-one udp-ban1m-all' later=$names ;;
+		esac
+		# A step is filled when it or a later one is measured.
+		any=0
+		for w in $later; do selected "$w" && any=1; done
+		[ "$any" = 1 ] || continue
+		if [ "$want" -gt "$cap" ]; then
+			for w in $names; do
+				selected "$w" && printf 'skip\t%s\ttable %s\n' "$w" "$cap" >>"$RESULTS/bans.tsv"
+			done
+			say "part 2: skipping $want bans: the ban table holds $cap"
+			continue
+		fi
+		say "part 2: banning $want sources"
+		if ! ban_fill "$have" "$want"; then
+			for w in $names; do
+				selected "$w" && printf 'skip\t%s\tfailed %s\n' \
+					"$w" "$(head -n 1 "$TMP/banfill.err")" >>"$RESULTS/bans.tsv"
+			done
+			break
+		fi
+		have=$want
+		printf 'mem\tban_memlock_%s\t%s\n' "$want" "$(ban_memlock)" >>"$RESULTS/bans.tsv"
+		for w in $names; do
+			selected "$w" && ban_cell "$w"
+		done
+	done
+	daemon_stop
+}
+
+# Frames within budget, the comparison for "a banned frame costs no more
+# than a frame within budget": the same sources, every frame charged and
+# passed (so only the program's own ns compare; what passes also costs the
+# stack). The table has room for every source: no eviction.
+part2_within() {
+	local w warm any=0
+	for w in udp-within1 udp-within64k udp-within1m; do selected "$w" && any=1; done
+	[ "$any" = 1 ] && has_row sg_src || return 0
+	write_conf "$TMP/within.conf" enforce $((2 * TRACKED)) within || die "no config"
+	daemon_start "$TMP/within.conf" || die "slotguard run failed"
+	for w in udp-within1 udp-within64k udp-within1m; do
+		selected "$w" || continue
+		say "part 2: $w (slotguard, budget never reached)"
+		# A million sources take a second pass to all be tracked.
+		warm=$WARMUP
+		[ "$w" = udp-within1m ] && [ "$WARMUP" != 0 ] && warm=$((2 * WARMUP))
+		cell "$w" sg_within "$NEW_RUNS" "$NEW_SECONDS" "$warm"
+	done
+	daemon_stop
 }
 
 # ---- part 3: control plane -------------------------------------------------
@@ -430,6 +670,16 @@ map_info() { # NAME : "BYTES_MEMLOCK MAX_ENTRIES" of a pinned map
 	bpftool -j map show pinned "$PIN/$1" | jq -r '"\(.bytes_memlock) \(.max_entries)"'
 }
 
+all_maps_memlock() { # bytes_memlock of every pinned slotguard map, summed
+	local m n total=0
+	for m in "$PIN"/sg_*; do
+		[ -f "$m" ] || continue
+		n=$(bpftool -j map show pinned "$m" 2>/dev/null | jq -r '.bytes_memlock // 0')
+		total=$((total + ${n:-0}))
+	done
+	echo "$total"
+}
+
 gen_cidrs() { # FILE N : N distinct CIDRs, 60% IPv4 /24 and /32, 40% IPv6 /48
 	awk -v n="$2" 'BEGIN {
 		print "# bench: generated allowlist"
@@ -448,21 +698,29 @@ part3() {
 	[ "$QUICK" = 1 ] && fill_secs=0.5 n_cidrs=1000 reps=1
 	printf 'kind\tname\tvalue\n' >"$RESULTS/part3.tsv"
 	say "part 3: memory at the default size"
-	write_conf "$TMP/default.conf" monitor 262144
+	write_conf "$TMP/default.conf" monitor 262144 shipped
 	sed -i '/^max_tracked_sources/d' "$TMP/default.conf"
 	daemon_start "$TMP/default.conf" || die "slotguard run failed"
 	read -r m total < <(map_info sg_track)
 	printf 'mem\tdefault_track_memlock\t%s\nmem\tdefault_track_entries\t%s\n' "$m" "$total" >>"$RESULTS/part3.tsv"
-	total=0
-	for m in "$PIN"/sg_*; do
-		[ -e "$m" ] || continue
-		m=$(bpftool -j map show pinned "$m" 2>/dev/null | jq -r '.bytes_memlock // 0') || continue
-		total=$((total + m))
-	done
-	printf 'mem\tdefault_all_maps_memlock\t%s\n' "$total" >>"$RESULTS/part3.tsv"
+	printf 'mem\tdefault_all_maps_memlock\t%s\n' "$(all_maps_memlock)" >>"$RESULTS/part3.tsv"
 	daemon_stop
 
-	write_conf "$TMP/big.conf" monitor "$TRACKED"
+	# Issue 11: what tracking 1,000,000 sources costs, whatever maps the
+	# layout spreads it over: every map at 1,000,000 minus every map at
+	# the smallest size, under each policy.
+	say "part 3: kernel memory for 1,000,000 tracked sources"
+	for policy in shipped source; do
+		for n in 1024 1000000; do
+			write_conf "$TMP/mem.conf" monitor "$n" "$policy" || die "no config"
+			daemon_start "$TMP/mem.conf" || die "slotguard run failed"
+			printf 'mem\tall_maps_%s_%s\t%s\n' "$policy" "$n" "$(all_maps_memlock)" \
+				>>"$RESULTS/memory.tsv"
+			daemon_stop
+		done
+	done
+
+	write_conf "$TMP/big.conf" monitor "$TRACKED" shipped
 	daemon_start "$TMP/big.conf" || die "slotguard run failed"
 	read -r m total < <(map_info sg_track)
 	printf 'mem\tbig_track_memlock\t%s\nmem\tbig_track_entries\t%s\n' "$m" "$total" >>"$RESULTS/part3.tsv"
@@ -472,7 +730,7 @@ part3() {
 	# 4,096 /24s): at exactly 2^20 entries the LRU evicts while it fills
 	# and settles well below a million.
 	say "part 3: filling sg_track with a spoofed flood of 2^20 sources"
-	write_conf "$TMP/fill.conf" monitor $((2 * TRACKED))
+	write_conf "$TMP/fill.conf" monitor $((2 * TRACKED)) shipped
 	daemon_start "$TMP/fill.conf" || die "slotguard run failed"
 	rx_thread_pin || die "lost the NAPI thread"
 	for ((i = 0; i < 8; i++)); do
@@ -518,6 +776,8 @@ machine() {
 		printf 'tx_cpu\t%s\nrx_cpu\t%s\nrt\t%s\n' "$TX_CPU" "$RX_CPU" "$RT"
 		printf 'lab_id\t%s\n' "$ID"
 		printf 'limits\t%s\n' "$SRC_RATE $SRC_BURST $NET_RATE $NET_BURST $CEIL_RATE $CEIL_BURST $TRACKED"
+		printf 'limits_source\t%s\n' "$ONE_RATE $ONE_BURST $WITHIN_RATE $WITHIN_BURST"
+		printf 'runs_new\t%s\nseconds_new\t%s\n' "$NEW_RUNS" "$NEW_SECONDS"
 	} >"$RESULTS/machine.tsv"
 }
 
@@ -569,7 +829,7 @@ part1() {
 for c in ip nsenter jq bpftool nft "$IPT" taskset chrt python3; do
 	command -v "$c" >/dev/null || die "needs $c"
 done
-for f in "$SG" "$BLAST" "$PROGBENCH" "$BUILD/baseline.bpf.o"; do
+for f in "$SG" "$BLAST" "$PROGBENCH" "$BANFILL" "$BUILD/baseline.bpf.o" "$REFBUCKET"; do
 	[ -e "$f" ] || die "no $f (run make)"
 done
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf || die "no bpffs"
@@ -581,7 +841,15 @@ load start
 [[ ,$PARTS, == *,1,* ]] && { part1 || die "sg_progbench failed"; }
 if [[ ,$PARTS, == *,2,* || ,$PARTS, == *,3,* ]]; then
 	lab_up
-	[[ ,$PARTS, == *,2,* ]] && part2
+	: >"$RESULTS/memory.tsv"
+	if [[ ,$PARTS, == *,2,* ]]; then
+		printf 'workload\trow\trun\tsent\tseconds\tbefore\tafter\n' >"$RESULTS/part2.tsv"
+		printf 'workload\trow\tbefore\tafter\n' >"$RESULTS/progstats.tsv"
+		printf 'kind\tname\tvalue\n' >"$RESULTS/bans.tsv"
+		part2
+		part2_bans
+		part2_within
+	fi
 	[[ ,$PARTS, == *,3,* ]] && part3
 fi
 load end

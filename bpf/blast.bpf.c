@@ -15,9 +15,10 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /*
- * Odd, so that seq * BLAST_SPREAD is a permutation modulo any power of two:
- * every source comes once per round, in an order that jumps between
- * subnets the way a spoofed flood does, not 256 in a row from each /24.
+ * A prime, so that seq * BLAST_SPREAD is a permutation modulo any power of
+ * two and modulo any smaller count: every source comes once per round, in
+ * an order that jumps between subnets the way a spoofed flood does, not 256
+ * in a row from each /24.
  */
 #define BLAST_SPREAD 0x9e3779b1U
 
@@ -25,6 +26,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u32 blast_ifindex;	/* redirect target (the veth) */
 const volatile __u32 blast_src_base;	/* first source */
 const volatile __u32 blast_src_mask;	/* sources - 1, a power of two - 1 */
+const volatile __u32 blast_src_count;	/* sources, if not a power of two */
 const volatile __u32 blast_allow_src;	/* the allowlisted source ... */
 const volatile __u32 blast_allow_every; /* ... every Nth frame; 0: never */
 const volatile __u32 blast_l4_check; /* transport checksum offset in L4, 0: none
@@ -67,6 +69,10 @@ int blast_redirect(struct xdp_md *ctx)
 	    seq % blast_allow_every ==
 		    (seq / blast_allow_every) % blast_allow_every)
 		to = bpf_htonl(blast_allow_src);
+	else if (blast_src_count)
+		to = bpf_htonl(blast_src_base +
+			       (__u32)((__u64)(seq % blast_src_count) *
+				       BLAST_SPREAD % blast_src_count));
 	else
 		to = bpf_htonl(blast_src_base +
 			       ((seq * BLAST_SPREAD) & blast_src_mask));

@@ -19,6 +19,7 @@
 
 #define SG_TCP_FIN 0x01
 #define SG_TCP_SYN 0x02
+#define SG_TCP_PSH 0x08
 #define SG_TCP_ACK 0x10
 
 #define SG_QUIC_V1 0x00000001
@@ -33,13 +34,17 @@ struct sg_pkt {
 	__u8 tcp_flags;
 	__u8 quic_initial; /* UDP payload is a QUIC long-header Initial */
 	__u8 has_ports;
-	__u8 pad0;
+	__u8 ttl;    /* IPv4 TTL or IPv6 hop limit */
 	__u16 sport; /* host byte order */
 	__u16 dport;
-	__u16 l3_off; /* from the start of the frame */
-	__u16 pad1;
+	__u16 l3_off;	  /* from the start of the frame */
+	__u16 tcp_window; /* host byte order */
 	__u32 l4_off;
-	__u32 l4_len; /* bytes of IP payload from l4_off */
+	__u32 l4_len;	   /* bytes of IP payload from l4_off */
+	__u32 tcp_seq;	   /* host byte order */
+	__u16 payload_len; /* TCP payload bytes (saturating) */
+	__u8 tcp_doff;	   /* TCP header length in bytes */
+	__u8 pad0;
 	__u8 src[16] __attribute__((aligned(8))); /* IPv4: first 4 bytes */
 	__u8 dst[16];
 };
@@ -126,6 +131,7 @@ static __always_inline int sg_parse_ipv4(struct iphdr *iph, void *end,
 
 	p->family = SG_FAMILY_V4;
 	p->proto = iph->protocol;
+	p->ttl = iph->ttl;
 	__builtin_memcpy(p->src, &iph->saddr, 4);
 	__builtin_memcpy(p->dst, &iph->daddr, 4);
 	frag_off = bpf_ntohs(iph->frag_off);
@@ -160,6 +166,7 @@ static __always_inline int sg_parse_ipv6(struct ipv6hdr *ip6, void *end,
 
 	p->family = SG_FAMILY_V6;
 	p->proto = ip6->nexthdr;
+	p->ttl = ip6->hop_limit;
 	__builtin_memcpy(p->src, &ip6->saddr, 16);
 	__builtin_memcpy(p->dst, &ip6->daddr, 16);
 	p->l4_off = p->l3_off + sizeof(*ip6);
@@ -260,6 +267,11 @@ static __always_inline int sg_parse_l4(void *data, void *end, struct sg_pkt *p)
 		p->sport = bpf_ntohs(tcp->source);
 		p->dport = bpf_ntohs(tcp->dest);
 		p->tcp_flags = ((__u8 *)tcp)[13];
+		p->tcp_seq = bpf_ntohl(tcp->seq);
+		p->tcp_window = bpf_ntohs(tcp->window);
+		p->tcp_doff = doff;
+		doff = p->l4_len - doff;
+		p->payload_len = doff > 0xffff ? 0xffff : doff;
 		p->has_ports = 1;
 		return 0;
 	}

@@ -1,21 +1,35 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * slotguard's XDP program: per-source budgets for booking traffic at the NIC.
- * Order per frame (DESIGN.md): parse, protected service?, allowlist,
- * denylist, ban, budgets at source and subnet level, service ceiling.
- * Everything tunable is read from sg_config at run time; nothing reloads.
+ * Order per frame (DESIGN.md): parse, protected service?, allow sets, deny
+ * sets, bans, limit sets, budgets at source and subnet level, service
+ * ceiling. Everything tunable is read from maps at run time; nothing reloads.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "slotguard.h"
 #include "slotguard_maps.bpf.h"
 #include "parse.h"
-#include "limits.h"
+#include "budget.h"
+#include "bans.h"
+#include "track.h"
+#include "sets.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-static __always_inline void sg_count(struct xdp_md *ctx, __u32 verdict,
-				     __u32 reason, __u64 bytes)
+/* What the end of the program needs to know about the frame. */
+struct sg_frame {
+	__u64 bytes;
+	__u32 service;	    /* counter service slot: index + 1, 0: none */
+	__u32 set;	    /* set the source is in, SG_TRACE_NO_SET: none */
+	__u32 request_slot; /* sg_recent_requests slot, with: */
+	__u32 request_fp;   /* fingerprint to remember if it passes; 0: none */
+	struct sg_ask ask;
+};
+
+static __always_inline void sg_count(struct xdp_md *ctx,
+				     const struct sg_frame *fr, __u32 verdict,
+				     __u32 reason)
 {
 	__u32 ifindex = ctx->ingress_ifindex;
 	struct sg_counter *c;
@@ -27,16 +41,25 @@ static __always_inline void sg_count(struct xdp_md *ctx, __u32 verdict,
 		if (s && *s < SG_MAX_IFACES)
 			slot = *s;
 	}
-	idx = sg_counter_index(slot, verdict, reason);
+	idx = sg_counter_index(slot, fr->service, verdict, reason);
 	c = bpf_map_lookup_elem(&sg_counters, &idx);
 	if (c) {
 		c->packets++;
-		c->bytes += bytes;
+		c->bytes += fr->bytes;
+	}
+	if (fr->set >= SG_MAX_SETS)
+		return;
+	idx = sg_set_counter_index(fr->set, verdict);
+	c = bpf_map_lookup_elem(&sg_set_counters, &idx);
+	if (c) {
+		c->packets++;
+		c->bytes += fr->bytes;
 	}
 }
 
-static __always_inline void sg_trace_parse(const struct sg_pkt *p, __u32 reason,
-					   __u32 verdict)
+static __always_inline void sg_trace_parse(const struct sg_pkt *p,
+					   const struct sg_frame *fr,
+					   __u32 reason, __u32 verdict)
 {
 	struct sg_trace *t;
 	__u32 zero = 0;
@@ -58,6 +81,9 @@ static __always_inline void sg_trace_parse(const struct sg_pkt *p, __u32 reason,
 		p->quic_initial ||
 		(p->proto == IPPROTO_TCP &&
 		 (p->tcp_flags & (SG_TCP_SYN | SG_TCP_ACK)) == SG_TCP_SYN);
+	t->request = fr->ask.request;
+	t->set = fr->set;
+	t->payload_len = p->payload_len;
 	__builtin_memcpy(t->src, p->src, 16);
 	__builtin_memcpy(t->dst, p->dst, 16);
 }
@@ -65,45 +91,27 @@ static __always_inline void sg_trace_parse(const struct sg_pkt *p, __u32 reason,
 /* Count the frame, apply monitor mode, return the XDP action. */
 static __always_inline int sg_finish(struct xdp_md *ctx,
 				     const struct sg_config *cfg,
-				     const struct sg_pkt *p, __u64 bytes,
-				     __u32 reason, int drop)
+				     const struct sg_pkt *p,
+				     const struct sg_frame *fr, __u32 reason,
+				     int drop)
 {
-	__u32 verdict = SG_VERDICT_PASS;
+	__u32 verdict = SG_VERDICT_PASS, slot;
+	__u32 *recent;
 
 	if (drop)
 		verdict = cfg->mode == SG_MODE_ENFORCE ? SG_VERDICT_DROP
 						       : SG_VERDICT_WOULD_DROP;
-	sg_count(ctx, verdict, reason, bytes);
-	if (cfg->flags & SG_FLAG_TRACE_PARSE)
-		sg_trace_parse(p, reason, verdict);
-	return verdict == SG_VERDICT_DROP ? XDP_DROP : XDP_PASS;
-}
-
-static __always_inline int sg_list_has(const struct sg_config *cfg, __u32 list,
-				       const struct sg_pkt *p)
-{
-	struct sg_lpm_v6_key k6;
-	struct sg_lpm_v4_key k4;
-	void *inner;
-
-	/* An empty list costs no walk (a spoofed flood meets one per frame). */
-	if (!(cfg->flags & SG_FLAG_LIST_NONEMPTY(list, p->family & 1)))
-		return 0;
-
-	if (p->family == SG_FAMILY_V4) {
-		inner = bpf_map_lookup_elem(&sg_lists_v4, &list);
-		if (!inner)
-			return 0;
-		k4.prefixlen = 32;
-		__builtin_memcpy(k4.addr, p->src, 4);
-		return bpf_map_lookup_elem(inner, &k4) != NULL;
+	sg_count(ctx, fr, verdict, reason);
+	/* A request that got through: its retransmission is not another. */
+	if (fr->request_fp && verdict != SG_VERDICT_DROP) {
+		slot = fr->request_slot;
+		recent = bpf_map_lookup_elem(&sg_recent_requests, &slot);
+		if (recent)
+			*recent = fr->request_fp;
 	}
-	inner = bpf_map_lookup_elem(&sg_lists_v6, &list);
-	if (!inner)
-		return 0;
-	k6.prefixlen = 128;
-	__builtin_memcpy(k6.addr, p->src, 16);
-	return bpf_map_lookup_elem(inner, &k6) != NULL;
+	if (cfg->flags & SG_FLAG_TRACE_PARSE)
+		sg_trace_parse(p, fr, reason, verdict);
+	return verdict == SG_VERDICT_DROP ? XDP_DROP : XDP_PASS;
 }
 
 /* Is the destination inside the service's protected prefixes? */
@@ -145,106 +153,101 @@ static __always_inline struct sg_port *sg_port_of(const struct sg_pkt *p)
 	return port;
 }
 
-/* Find or make the tracking entry of the source's prefix at one level. */
-static __always_inline struct sg_track *
-sg_track_get(const struct sg_config *cfg, const struct sg_pkt *p, __u32 level,
-	     struct sg_track_key *key)
+/*
+ * Charge one level's budgets. Returns SG_REASON_WITHIN_BUDGET, a budget
+ * reason, or SG_REASON_UNTRACKED. A member of a set with member budgets is
+ * charged those at the source level instead of [source]'s.
+ */
+__noinline __u32 sg_charge_level(const struct sg_config *cfg,
+				 const struct sg_pkt *p,
+				 const struct sg_ask *ask, __u32 level)
 {
-	struct sg_track zero = {}, *t;
-	__u32 plen;
+	struct sg_ban_request req = {};
+	const struct sg_budget *b;
+	struct sg_set_conf *conf;
+	struct sg_prefix_key key;
+	struct sg_ask a;
+	struct sg_track *t;
+	__u32 kind, id;
+	int first;
 
-	plen = cfg->prefix_len[p->family & 1][level & 1];
-	if (p->family == SG_FAMILY_V6 && plen > SG_TRACK_V6_PREFIX_MAX)
-		plen = SG_TRACK_V6_PREFIX_MAX; /* config refuses it anyway */
-	key->family = p->family;
-	key->prefixlen = plen;
-	key->level = level;
-	key->pad0 = 0;
-	sg_mask_addr(key->addr, p->src, plen, SG_TRACK_ADDR_LEN);
-	t = bpf_map_lookup_elem(&sg_track, key);
-	if (t)
-		return t;
-	bpf_map_update_elem(&sg_track, key, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&sg_track, key);
-}
-
-/* Observed rate over the violation window, per 1000 s. */
-static __always_inline __u32 sg_observed_milli(const struct sg_track *t,
-					       __u32 kind, __u32 now_ms)
-{
-	__u32 elapsed = now_ms - t->window_start_ms;
-	__u64 n = kind == SG_BUDGET_PACKET ? t->window_packets
-					   : t->window_conns;
-	__u64 v;
-
-	if (!elapsed)
-		elapsed = 1;
-	v = n * 1000000ULL / elapsed;
-	return v > 0xffffffffULL ? 0xffffffffU : (__u32)v;
+	if (!cfg || !p || !ask)
+		return SG_REASON_UNTRACKED;
+	a = *ask;
+	level &= 1;
+	b = cfg->budget[level];
+	if (level == SG_LEVEL_SOURCE && a.member_budgets) {
+		id = a.set;
+		conf = bpf_map_lookup_elem(&sg_set_conf, &id);
+		if (conf)
+			b = conf->member_budget;
+	}
+	if (level != SG_LEVEL_SOURCE)
+		a.no_ban = 0; /* member_ban concerns the member's own prefix */
+	sg_level_key(cfg, p->family, p->src, level, level, &key);
+	t = sg_track_get(cfg, &key, b, &a, &first);
+	if (!t)
+		return first ? SG_REASON_WITHIN_BUDGET : SG_REASON_UNTRACKED;
+	sg_track_account(t, cfg, a.new_conn, a.request, a.now);
+	if (a.signature)
+		t->signatures |= 1U << ((a.signature - 1) & 15);
+	kind = sg_track_charge(t, b, a.new_conn, a.request, a.now);
+	if (kind >= SG_BUDGET_KIND_COUNT) {
+		sg_fleet_report(cfg, &key, t, &a);
+		return SG_REASON_WITHIN_BUDGET;
+	}
+	req.key = key;
+	req.key.level = 0;
+	req.level = level;
+	req.budget_index = level * SG_BUDGET_KIND_COUNT + kind;
+	req.reason = SG_REASON_BUDGET_FIRST + req.budget_index;
+	sg_violation(cfg, t, &req, b, kind, &a);
+	return req.reason;
 }
 
 /*
- * Charge one level's budgets. Returns SG_REASON_WITHIN_BUDGET, a budget
- * reason, or SG_REASON_UNTRACKED. Violations within the window ban the
- * level's prefix. Counters in the entry are plain adds: approximate under
- * contention, which `top` can live with.
+ * A member of a limit set with ban_member was dropped for the set's
+ * budget `kind`: a violation of its own source prefix, which `after` of
+ * them ban (flagrant ones only, and never with member_ban = no).
  */
-__noinline __u32 sg_charge_level(const struct sg_config *cfg,
-				 const struct sg_pkt *p, __u32 level,
-				 int new_conn, __u64 now)
+__noinline int sg_set_member_over(const struct sg_config *cfg,
+				  const struct sg_pkt *p,
+				  const struct sg_ask *ask, __u32 kind)
 {
 	struct sg_ban_request req = {};
-	__u32 now_ms = now / SG_NS_PER_MS;
-	__u32 kind = SG_BUDGET_KIND_COUNT;
-	const struct sg_budget *b;
+	struct sg_set_conf *conf;
+	struct sg_prefix_key key;
 	struct sg_track *t;
+	__u32 id;
+	int first;
 
-	if (!cfg || !p)
-		return SG_REASON_UNTRACKED;
-	b = cfg->budget[level & 1];
-	t = sg_track_get(cfg, p, level, &req.key);
+	if (!cfg || !p || !ask || kind >= SG_BUDGET_KIND_COUNT)
+		return 0;
+	id = ask->set;
+	conf = bpf_map_lookup_elem(&sg_set_conf, &id);
+	if (!conf)
+		return 0;
+	sg_level_key(cfg, p->family, p->src, SG_LEVEL_SOURCE, SG_LEVEL_SOURCE,
+		     &key);
+	t = sg_track_get(cfg, &key,
+			 ask->member_budgets ? conf->member_budget
+					     : cfg->budget[SG_LEVEL_SOURCE],
+			 ask, &first);
 	if (!t)
-		return SG_REASON_UNTRACKED;
-	t->packets++;
-	if ((__u64)(now_ms - t->window_start_ms) * SG_NS_PER_MS >
-	    cfg->ban_window_ns) {
-		t->window_start_ms = now_ms;
-		t->window_packets = 0;
-		t->window_conns = 0;
-		t->violations = 0;
-	}
-	t->window_packets++;
-	if (new_conn) {
-		t->conns++;
-		t->window_conns++;
-	}
-
-	if (sg_gcra_over(&t->tat[SG_BUDGET_PACKET], &b[SG_BUDGET_PACKET], now))
-		kind = SG_BUDGET_PACKET;
-	else if (new_conn &&
-		 sg_gcra_over(&t->tat[SG_BUDGET_CONN], &b[SG_BUDGET_CONN], now))
-		kind = SG_BUDGET_CONN;
-	else if (new_conn && sg_gcra_over(&t->tat[SG_BUDGET_QUOTA],
-					  &b[SG_BUDGET_QUOTA], now))
-		kind = SG_BUDGET_QUOTA;
-	if (kind == SG_BUDGET_KIND_COUNT)
-		return SG_REASON_WITHIN_BUDGET;
-
-	t->drops++;
-	req.budget_index = (level & 1) * SG_BUDGET_KIND_COUNT + kind;
-	req.reason = SG_REASON_BUDGET_FIRST + req.budget_index;
-	if (t->violations & SG_TRACK_WOULD_BANNED)
-		return req.reason; /* monitor: one would-ban per window */
-	t->violations++;
-	if (cfg->ban_after && t->violations >= cfg->ban_after) {
-		t->violations = cfg->mode == SG_MODE_ENFORCE
-					? 0
-					: SG_TRACK_WOULD_BANNED;
-		req.observed_milli = sg_observed_milli(t, kind, now_ms);
-		req.limit_milli = sg_budget_milli(&b[kind]);
-		sg_ban(cfg, &req, now);
-	}
-	return req.reason;
+		return 0;
+	sg_track_account(t, cfg, ask->new_conn, ask->request, ask->now);
+	req.key = key;
+	req.key.level = 0;
+	req.level = SG_LEVEL_SOURCE;
+	req.budget_index = SG_BUDGETS;
+	req.reason = SG_REASON_SET_LIMIT;
+	req.set = ask->set;
+	/* A bound the verifier keeps through the spills above. */
+	asm volatile("%0 &= 7" : "+r"(kind));
+	if (kind >= SG_BUDGET_KIND_COUNT)
+		return 0;
+	sg_violation(cfg, t, &req, conf->budget, kind, ask);
+	return 0;
 }
 
 /* The whole-service ceiling on new connections. */
@@ -275,12 +278,14 @@ sg_vcache_slot(const struct sg_pkt *p)
 /* The cached verdict for this source, or SG_VCACHE_EMPTY. */
 static __always_inline __u32 sg_vcache_get(const struct sg_vcache_entry *e,
 					   const struct sg_config *cfg,
-					   const struct sg_pkt *p)
+					   const struct sg_pkt *p, __u64 now)
 {
 	const __u64 *a = (const __u64 *)p->src;
 
 	if (!e || e->generation != cfg->generation || e->family != p->family ||
 	    e->addr[0] != a[0] || e->addr[1] != a[1])
+		return SG_VCACHE_EMPTY;
+	if (e->verdict == SG_VCACHE_BANNED && now >= e->until_ns)
 		return SG_VCACHE_EMPTY;
 	return e->verdict;
 }
@@ -288,7 +293,7 @@ static __always_inline __u32 sg_vcache_get(const struct sg_vcache_entry *e,
 static __always_inline void sg_vcache_put(struct sg_vcache_entry *e,
 					  const struct sg_config *cfg,
 					  const struct sg_pkt *p, __u32 verdict,
-					  __u64 until_ns)
+					  __u32 set, __u64 until_ns)
 {
 	const __u64 *a = (const __u64 *)p->src;
 
@@ -300,6 +305,7 @@ static __always_inline void sg_vcache_put(struct sg_vcache_entry *e,
 	e->addr[1] = a[1];
 	e->family = p->family;
 	e->verdict = verdict;
+	e->set = set;
 }
 
 static __always_inline __u64 sg_now(const struct sg_config *cfg)
@@ -319,30 +325,148 @@ static __always_inline int sg_is_new_conn(const struct sg_pkt *p,
 	return (port->flags & SG_SERVICE_QUIC) && p->quic_initial;
 }
 
+/*
+ * A request: a client-to-server TCP segment with payload and PSH, the end
+ * of an application write (docs/INTERNALS.md says why). A segment with the
+ * same source, ports, sequence and length as one that passed recently is
+ * a retransmission and counts once.
+ */
+static __always_inline void sg_request(const struct sg_config *cfg,
+				       const struct sg_pkt *p,
+				       struct sg_frame *fr)
+{
+	const __u64 *a = (const __u64 *)p->src;
+	__u32 slot, fp, *recent;
+	__u64 h;
+
+	if (p->proto != IPPROTO_TCP || !p->payload_len ||
+	    !(p->tcp_flags & SG_TCP_PSH))
+		return;
+	h = a[0] ^ (a[1] * 0x9e3779b97f4a7c15ULL) ^
+	    ((__u64)p->sport << 48 | (__u64)p->dport << 32 |
+	     (__u32)(p->tcp_seq + p->payload_len)) ^
+	    cfg->hash_seed;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 31;
+	slot = h & (SG_RECENT_REQUEST_SLOTS - 1);
+	fp = (__u32)(h >> 32) | 1;
+	recent = bpf_map_lookup_elem(&sg_recent_requests, &slot);
+	if (recent && *recent == fp)
+		return; /* a retransmission of a request that passed */
+	fr->request_slot = slot;
+	fr->request_fp = fp;
+	fr->ask.request = 1;
+}
+
+/* 1 + a bit for the SYN's stack: TTL, window and header length. */
+static __always_inline __u8 sg_syn_signature(const struct sg_pkt *p)
+{
+	__u32 x = p->ttl | (__u32)p->tcp_window << 8 | (__u32)p->tcp_doff << 24;
+
+	return (__u8)(((x * 0x9e3779b1U) >> 28) + 1);
+}
+
+/* Set, ban and cache: the policy class of the source for this frame. */
+static __always_inline __u32 sg_policy(const struct sg_config *cfg,
+				       const struct sg_pkt *p,
+				       struct sg_frame *fr)
+{
+	struct sg_vcache_entry *cache = sg_vcache_slot(p);
+	__u32 class = sg_vcache_get(cache, cfg, p, fr->ask.now);
+	__u16 set = SG_TRACE_NO_SET;
+	struct sg_ban *ban;
+	int fresh = 0;
+
+	if (class != SG_VCACHE_EMPTY) {
+		fr->set = cache->set;
+		if (class != SG_VCACHE_CLEAR && class != SG_VCACHE_MEMBER)
+			return class;
+	} else {
+		fresh = 1;
+		class = sg_set_class(cfg, p, &set);
+		if (class == SG_VCACHE_CLEAR)
+			set = SG_TRACE_NO_SET;
+		fr->set = set;
+		if (class == SG_VCACHE_ALLOW || class == SG_VCACHE_DENY) {
+			sg_vcache_put(cache, cfg, p, class, set, 0);
+			return class;
+		}
+	}
+	ban = sg_ban_find(cfg, p, fr->ask.now);
+	if (ban) {
+		sg_vcache_put(cache, cfg, p, SG_VCACHE_BANNED, fr->set,
+			      ban->until_ns);
+		return SG_VCACHE_BANNED;
+	}
+	if (fresh)
+		sg_vcache_put(cache, cfg, p, class, fr->set, 0);
+	return class;
+}
+
+/* Budgets: the limit set's, then the source's and the subnet's. */
+static __always_inline __u32 sg_budgets(const struct sg_config *cfg,
+					const struct sg_pkt *p,
+					const struct sg_port *port,
+					struct sg_frame *fr, __u32 class)
+{
+	struct sg_ask *ask = &fr->ask;
+	struct sg_set_conf *conf;
+	__u32 reason, kind, id;
+
+	ask->new_conn = sg_is_new_conn(p, port);
+	if (ask->new_conn && p->proto == IPPROTO_TCP)
+		ask->signature = sg_syn_signature(p);
+	sg_request(cfg, p, fr);
+	if (class == SG_VCACHE_MEMBER) {
+		id = fr->set;
+		conf = bpf_map_lookup_elem(&sg_set_conf, &id);
+		if (conf) {
+			ask->set = id;
+			ask->member_budgets =
+				!!(conf->flags & SG_SET_MEMBER_BUDGETS);
+			ask->no_ban = !!(conf->flags & SG_SET_MEMBER_NO_BAN);
+			kind = sg_set_charge(cfg, conf, ask);
+			if (kind < SG_BUDGET_KIND_COUNT) {
+				if (conf->flags & SG_SET_BAN_MEMBER)
+					sg_set_member_over(cfg, p, ask, kind);
+				return SG_REASON_SET_LIMIT;
+			}
+		}
+	}
+	reason = SG_REASON_WITHIN_BUDGET;
+	if ((cfg->flags & SG_FLAG_LEVEL_ON(SG_LEVEL_SOURCE)) ||
+	    ask->member_budgets)
+		reason = sg_charge_level(cfg, p, ask, SG_LEVEL_SOURCE);
+	if (reason == SG_REASON_WITHIN_BUDGET &&
+	    (cfg->flags & SG_FLAG_LEVEL_ON(SG_LEVEL_SUBNET)))
+		reason = sg_charge_level(cfg, p, ask, SG_LEVEL_SUBNET);
+	if (reason == SG_REASON_WITHIN_BUDGET && ask->new_conn &&
+	    sg_ceiling_over(port, ask->now))
+		reason = SG_REASON_SERVICE_CEILING;
+	return reason;
+}
+
 SEC("xdp")
 int slotguard_xdp(struct xdp_md *ctx)
 {
-	/*
-	 * Pointer subtraction (and the parser's variable-offset packet
-	 * pointers) need CAP_PERFMON at load time; slotguard run has it then.
-	 */
-	__u64 bytes = (__u64)((long)ctx->data_end - (long)ctx->data);
-	struct sg_vcache_entry *cache;
+	struct sg_pkt pkt = {}; /* initialised: a global func reads it */
+	struct sg_frame fr = {};
 	struct sg_port *port = NULL;
 	struct sg_config *cfg;
-	struct sg_ban *ban;
-	__u32 cached;
-	struct sg_pkt pkt = {}; /* initialised: a global func reads it */
-	__u32 zero = 0, reason;
-	int new_conn;
-	__u64 now;
+	__u32 zero = 0, reason, class;
 
 	cfg = bpf_map_lookup_elem(&sg_config, &zero);
 	if (!cfg)
 		return XDP_PASS;
+	/*
+	 * Pointer subtraction (and the parser's variable-offset packet
+	 * pointers) need CAP_PERFMON at load time; slotguard run has it then.
+	 */
+	fr.bytes = (__u64)((long)ctx->data_end - (long)ctx->data);
+	fr.set = SG_TRACE_NO_SET;
 	reason = sg_parse_frame(ctx, &pkt);
 	if (reason)
-		return sg_finish(ctx, cfg, &pkt, bytes, reason, 0);
+		return sg_finish(ctx, cfg, &pkt, &fr, reason, 0);
 
 	/*
 	 * A non-first fragment has no ports, so it cannot be matched to a
@@ -352,46 +476,22 @@ int slotguard_xdp(struct xdp_md *ctx)
 	if (pkt.frag != SG_FRAG_LATER) {
 		port = sg_port_of(&pkt);
 		if (!port)
-			return sg_finish(ctx, cfg, &pkt, bytes,
+			return sg_finish(ctx, cfg, &pkt, &fr,
 					 SG_REASON_UNPROTECTED, 0);
+		fr.service = port->service;
 	}
-	/* Policy verdicts first from the per-CPU cache, then from the maps. */
-	cache = sg_vcache_slot(&pkt);
-	cached = sg_vcache_get(cache, cfg, &pkt);
-	if (cached == SG_VCACHE_ALLOW)
-		return sg_finish(ctx, cfg, &pkt, bytes, SG_REASON_ALLOWLIST, 0);
-	if (cached == SG_VCACHE_DENY)
-		return sg_finish(ctx, cfg, &pkt, bytes, SG_REASON_DENYLIST, 1);
-	now = sg_now(cfg);
-	if (cached == SG_VCACHE_BANNED && now < cache->until_ns)
-		return sg_finish(ctx, cfg, &pkt, bytes, SG_REASON_BANNED, 1);
-
-	if (sg_list_has(cfg, SG_LIST_ALLOW, &pkt)) {
-		sg_vcache_put(cache, cfg, &pkt, SG_VCACHE_ALLOW, 0);
-		return sg_finish(ctx, cfg, &pkt, bytes, SG_REASON_ALLOWLIST, 0);
-	}
-	if (sg_list_has(cfg, SG_LIST_DENY, &pkt)) {
-		sg_vcache_put(cache, cfg, &pkt, SG_VCACHE_DENY, 0);
-		return sg_finish(ctx, cfg, &pkt, bytes, SG_REASON_DENYLIST, 1);
-	}
-	ban = sg_ban_find(&pkt, now);
-	if (ban) {
-		sg_vcache_put(cache, cfg, &pkt, SG_VCACHE_BANNED,
-			      ban->until_ns);
-		return sg_finish(ctx, cfg, &pkt, bytes, SG_REASON_BANNED, 1);
-	}
+	fr.ask.now = sg_now(cfg);
+	class = sg_policy(cfg, &pkt, &fr);
+	if (class == SG_VCACHE_ALLOW)
+		return sg_finish(ctx, cfg, &pkt, &fr, SG_REASON_ALLOWLIST, 0);
+	if (class == SG_VCACHE_DENY)
+		return sg_finish(ctx, cfg, &pkt, &fr, SG_REASON_DENYLIST, 1);
+	if (class == SG_VCACHE_BANNED)
+		return sg_finish(ctx, cfg, &pkt, &fr, SG_REASON_BANNED, 1);
 	if (!port)
-		return sg_finish(ctx, cfg, &pkt, bytes, SG_REASON_FRAGMENT, 0);
-
-	new_conn = sg_is_new_conn(&pkt, port);
-	reason = sg_charge_level(cfg, &pkt, SG_LEVEL_SOURCE, new_conn, now);
-	if (reason == SG_REASON_WITHIN_BUDGET)
-		reason = sg_charge_level(cfg, &pkt, SG_LEVEL_SUBNET, new_conn,
-					 now);
-	if (reason == SG_REASON_WITHIN_BUDGET && new_conn &&
-	    sg_ceiling_over(port, now))
-		reason = SG_REASON_SERVICE_CEILING;
-	return sg_finish(ctx, cfg, &pkt, bytes, reason,
+		return sg_finish(ctx, cfg, &pkt, &fr, SG_REASON_FRAGMENT, 0);
+	reason = sg_budgets(cfg, &pkt, port, &fr, class);
+	return sg_finish(ctx, cfg, &pkt, &fr, reason,
 			 reason != SG_REASON_WITHIN_BUDGET &&
 				 reason != SG_REASON_UNTRACKED);
 }

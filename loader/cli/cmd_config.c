@@ -5,7 +5,6 @@
  * what slotguard understood.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
@@ -61,7 +60,7 @@ static int config_check(int argc, char **argv)
 	bool json = false;
 	int rc, ret;
 
-	rc = sg_report_opts(argc, argv, config_usage, "config check", &json);
+	rc = sg_cli_opts(argc, argv, config_usage, &json);
 	if (rc)
 		return rc < 0 ? SG_EXIT_OK : rc;
 	if (optind != argc - 1) {

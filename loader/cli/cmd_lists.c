@@ -1,66 +1,35 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * `slotguard allow|deny add|del|list|replace|flush`. Every argument is
- * parsed before anything is written, so one bad CIDR changes nothing.
+ * The entry commands of a set: add, del, list, replace, flush. `allow` and
+ * `deny` are the two built-in sets; `set ... NAME` reaches the named ones
+ * (cmd_sets.c). Every argument is parsed before anything is written, so
+ * one bad CIDR changes nothing, and each change swaps the sets' tries in
+ * atomically per family.
  */
 #include <errno.h>
-#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
 #include "cli.h"
+#include "lists.h"
 #include "report.h"
 
-static unsigned int current_list;
-
-static const char lists_usage_fmt[] =
-	"Usage: slotguard %1$s COMMAND [ARGS]\n"
-	"\n"
-	"The %1$slist: %2$s\n"
-	"Entries are CIDRs (IPv4 or IPv6; a bare address is a /32 or /128),\n"
-	"matched by longest prefix. Changes apply at once to the running filter.\n"
-	"\n"
-	"Commands:\n"
-	"  add CIDR...     add entries (all are checked before any is added)\n"
-	"  del CIDR...     remove entries (all must be present)\n"
-	"  list [--json]   print the entries\n"
-	"  replace FILE    swap the whole list for FILE's (one CIDR per line,\n"
-	"                  '#' comments); one bad line rejects the file and\n"
-	"                  nothing changes; the swap is atomic per family\n"
-	"  flush           remove every entry\n"
-	"\n"
-	"Examples:\n"
-	"  slotguard %1$s add 192.0.2.0/24 2001:db8::/48\n"
-	"  slotguard %1$s replace /etc/slotguard/%1$s.txt\n"
-	"  slotguard %1$s list --json | jq -r '.entries[].cidr'\n";
-
-static const char *const list_purpose[SG_LIST_COUNT] = {
-	"sources that are never dropped, whatever their rate.",
-	"sources that are always dropped on protected services.",
-};
-
-static void lists_usage(FILE *f)
-{
-	fprintf(f, lists_usage_fmt, sg_list_name(current_list),
-		list_purpose[current_list]);
-}
-
-/* Parse argv[1..] as CIDRs; prints the first bad one. */
-static int parse_cidrs(int argc, char **argv, struct sg_cidr **out)
+/* Parse CIDR arguments; prints the first bad one. */
+static int parse_cidrs(int n, char **argv, struct sg_cidr **out)
 {
 	char why[SG_ERR_LEN];
 	struct sg_cidr *v;
 	int i;
 
-	if (argc < 2) {
+	if (n < 1) {
 		sg_errorf("needs at least one CIDR");
 		return SG_EXIT_USAGE;
 	}
-	v = calloc(argc, sizeof(*v));
+	v = calloc(n, sizeof(*v));
 	if (!v)
 		return SG_EXIT_FAIL;
-	for (i = 1; i < argc; i++) {
-		if (sg_parse_cidr(argv[i], &v[i - 1], why, sizeof(why))) {
+	for (i = 0; i < n; i++) {
+		if (sg_parse_cidr_input(argv[i], &v[i], why, sizeof(why))) {
 			sg_errorf("%s", why);
 			free(v);
 			return SG_EXIT_USAGE;
@@ -70,101 +39,82 @@ static int parse_cidrs(int argc, char **argv, struct sg_cidr **out)
 	return SG_EXIT_OK;
 }
 
-static int cidr_cmp(const void *a, const void *b)
+static const char *set_name_of(const struct sg_state *st, unsigned int id,
+			       char *buf, size_t len)
 {
-	const struct sg_cidr *x = a, *y = b;
-	int d = x->family - y->family;
+	struct sg_set_conf conf;
 
-	if (d)
-		return d;
-	d = memcmp(x->addr, y->addr, 16);
-	return d ? d : x->prefixlen - y->prefixlen;
+	if (sg_set_conf_read(st, id, &conf) || !conf.name[0])
+		snprintf(buf, len, "#%u", id);
+	else
+		snprintf(buf, len, "%s", conf.name);
+	return buf;
 }
 
-/* del is all-or-nothing: check every CIDR is present before removing. */
-static int check_present(const struct sg_state *st, const struct sg_cidr *v,
-			 int n)
+/* Apply one change and say what went wrong, naming the entry. */
+static int run_change(const struct sg_state *st, const struct sg_list_ctx *l,
+		      struct sg_set_change *ch, const char *verb)
 {
-	char buf[64];
-	int i, ret;
+	struct sg_set_conflict cf = {};
+	char buf[64], other[40];
+	int ret = sg_set_change(st, ch, &cf);
 
-	for (i = 0; i < n; i++) {
-		ret = sg_list_contains(st, current_list, &v[i]);
-		if (ret == 1)
-			continue;
-		sg_format_cidr(&v[i], buf, sizeof(buf));
-		if (ret < 0) {
-			sg_errorf("%s: %s", buf, strerror(-ret));
-			return SG_EXIT_FAIL;
-		}
-		sg_errorf("%s is not on the %slist; nothing removed", buf,
-			  sg_list_name(current_list));
+	if (!ret)
+		return SG_EXIT_OK;
+	if (ret == -EEXIST) {
+		sg_format_cidr(&ch->add[cf.index], buf, sizeof(buf));
+		sg_errorf(
+			"%s is in set %s already (a prefix belongs to one set; "
+			"del it there first); nothing %s",
+			buf,
+			set_name_of(st, cf.other_set, other, sizeof(other)),
+			verb);
 		return SG_EXIT_USAGE;
 	}
-	return SG_EXIT_OK;
+	if (ret == -ENOENT) {
+		sg_format_cidr(&ch->del[cf.index], buf, sizeof(buf));
+		sg_errorf("%s is not in %s; nothing %s", buf, l->name, verb);
+		return SG_EXIT_USAGE;
+	}
+	sg_errorf("%s: %s%s; nothing %s", l->name, strerror(-ret),
+		  ret == -ENOSPC || ret == -E2BIG || ret == -ENOMEM
+			  ? " (the sets are full)"
+			  : "",
+		  verb);
+	return SG_EXIT_FAIL;
 }
 
-static int cmd_add_del(int argc, char **argv, bool add)
+int sg_list_add_del(const struct sg_list_ctx *l, int n, char **argv, bool add)
 {
+	struct sg_set_change ch = { .set = l->set, .runtime = true };
 	struct sg_cidr *v = NULL;
 	struct sg_state st;
-	char buf[64];
-	int i, ret, rc;
+	int rc, i;
 
-	if (sg_cli_wants_help(argc, argv)) {
-		lists_usage(stdout);
-		return SG_EXIT_OK;
-	}
-	rc = parse_cidrs(argc, argv, &v);
+	rc = parse_cidrs(n, argv, &v);
 	if (rc)
 		return rc;
+	if (add) {
+		ch.add = v;
+		ch.n_add = n;
+	} else {
+		ch.del = v;
+		ch.n_del = n;
+	}
 	rc = sg_cli_open(&st, true);
-	if (rc) {
-		free(v);
-		return rc;
+	if (!rc) {
+		rc = run_change(&st, l, &ch, add ? "added" : "removed");
+		for (i = 0; !rc && i < n; i++)
+			sg_audit(&st, "%s %s %s", l->name, add ? "add" : "del",
+				 argv[i]);
+		sg_state_close(&st);
 	}
-	if (!add)
-		rc = check_present(&st, v, argc - 1);
-	if (!rc && add) {
-		size_t failed = 0;
-
-		ret = sg_list_add_many(&st, current_list, v, argc - 1, &failed);
-		if (ret) {
-			sg_format_cidr(&v[failed], buf, sizeof(buf));
-			sg_errorf("%s: %s%s; nothing added", buf,
-				  strerror(-ret),
-				  ret == -ENOSPC || ret == -E2BIG ||
-						  ret == -ENOMEM
-					  ? " (the list is full)"
-					  : "");
-			rc = SG_EXIT_FAIL;
-		}
-	}
-	/* del: check_present() made sure every entry is there. */
-	for (i = 0; !rc && !add && i < argc - 1; i++) {
-		ret = sg_list_del(&st, current_list, &v[i]);
-		if (!ret)
-			continue;
-		sg_format_cidr(&v[i], buf, sizeof(buf));
-		sg_errorf("%s: %s", buf, strerror(-ret));
-		rc = SG_EXIT_FAIL;
-	}
-	sg_state_close(&st);
 	free(v);
 	return rc;
 }
 
-static int cmd_add(int argc, char **argv)
-{
-	return cmd_add_del(argc, argv, true);
-}
-
-static int cmd_del(int argc, char **argv)
-{
-	return cmd_add_del(argc, argv, false);
-}
-
-static void print_list(const struct sg_cidr *v, size_t n, bool json)
+static void print_entries(const struct sg_list_ctx *l,
+			  const struct sg_set_item *v, size_t n, bool json)
 {
 	struct json_object *root, *arr, *e;
 	char buf[64];
@@ -172,23 +122,29 @@ static void print_list(const struct sg_cidr *v, size_t n, bool json)
 
 	if (!json) {
 		for (i = 0; i < n; i++) {
-			sg_format_cidr(&v[i], buf, sizeof(buf));
-			printf("%s\n", buf);
+			sg_format_cidr(&v[i].cidr, buf, sizeof(buf));
+			printf("%-43s %s\n", buf,
+			       v[i].flags & SG_ENTRY_RUNTIME ? "runtime"
+							     : "file");
 		}
 		return;
 	}
 	root = json_object_new_object();
 	arr = json_object_new_array();
-	json_object_object_add(
-		root, "list",
-		json_object_new_string(sg_list_name(current_list)));
+	json_object_object_add(root, "set", json_object_new_string(l->name));
 	for (i = 0; i < n; i++) {
-		sg_format_cidr(&v[i], buf, sizeof(buf));
+		sg_format_cidr(&v[i].cidr, buf, sizeof(buf));
 		e = json_object_new_object();
-		json_object_object_add(e, "cidr", json_object_new_string(buf));
+		json_object_object_add(e, "prefix",
+				       json_object_new_string(buf));
+		json_object_object_add(e, "family",
+				       json_object_new_string(sg_family_name(
+					       v[i].cidr.family)));
 		json_object_object_add(
-			e, "family",
-			json_object_new_string(sg_family_name(v[i].family)));
+			e, "source",
+			json_object_new_string(v[i].flags & SG_ENTRY_RUNTIME
+						       ? "runtime"
+						       : "file"));
 		json_object_array_add(arr, e);
 	}
 	json_object_object_add(root, "count", json_object_new_int64(n));
@@ -196,105 +152,201 @@ static void print_list(const struct sg_cidr *v, size_t n, bool json)
 	sg_json_print(root);
 }
 
-static int cmd_list(int argc, char **argv)
+int sg_list_show(const struct sg_list_ctx *l, bool json)
 {
-	char usage[2048], name[32];
-	struct sg_cidr *v = NULL;
+	struct sg_set_item *v = NULL;
 	struct sg_state st;
-	bool json = false;
 	size_t n = 0;
 	int rc, ret;
 
-	snprintf(usage, sizeof(usage), lists_usage_fmt,
-		 sg_list_name(current_list), list_purpose[current_list]);
-	snprintf(name, sizeof(name), "%s list", sg_list_name(current_list));
-	rc = sg_report_opts(argc, argv, usage, name, &json);
+	rc = sg_cli_open(&st, false);
+	if (rc)
+		return rc;
+	ret = sg_set_dump(&st, l->set, &v, &n);
+	sg_state_close(&st);
+	if (ret) {
+		sg_errorf("reading %s: %s", l->name, strerror(-ret));
+		return SG_EXIT_FAIL;
+	}
+	print_entries(l, v, n, json);
+	free(v);
+	return SG_EXIT_OK;
+}
+
+int sg_list_replace_file(const struct sg_list_ctx *l, const char *file)
+{
+	struct sg_set_change ch = { .set = l->set, .replace = true };
+	char err[SG_ERR_LEN];
+	struct sg_cidr *v = NULL;
+	struct sg_state st;
+	size_t n = 0, i, v6 = 0;
+	int rc;
+
+	if (sg_read_list_file(file, &v, &n, err, sizeof(err))) {
+		sg_errorf("%s", err);
+		return SG_EXIT_USAGE;
+	}
+	ch.add = v;
+	ch.n_add = n;
+	rc = sg_cli_open(&st, true);
+	if (!rc) {
+		rc = run_change(&st, l, &ch, "changed");
+		if (!rc)
+			sg_audit(&st, "%s replace %s (%zu entries)", l->name,
+				 file, n);
+		sg_state_close(&st);
+	}
+	for (i = 0; !rc && i < n; i++)
+		v6 += v[i].family == SG_FAMILY_V6;
+	if (!rc)
+		printf("%s replaced: %zu entries (%zu IPv4, %zu IPv6)\n",
+		       l->name, n, n - v6, v6);
+	free(v);
+	return rc;
+}
+
+int sg_list_add_file(const struct sg_list_ctx *l, const char *file)
+{
+	struct sg_set_change ch = { .set = l->set, .runtime = true };
+	char err[SG_ERR_LEN];
+	struct sg_cidr *v = NULL;
+	struct sg_state st;
+	size_t n = 0;
+	int rc;
+
+	if (sg_read_list_file(file, &v, &n, err, sizeof(err))) {
+		sg_errorf("%s", err);
+		return SG_EXIT_USAGE;
+	}
+	ch.add = v;
+	ch.n_add = n;
+	rc = sg_cli_open(&st, true);
+	if (!rc) {
+		rc = run_change(&st, l, &ch, "added");
+		if (!rc)
+			sg_audit(&st, "%s add --file %s (%zu entries)", l->name,
+				 file, n);
+		sg_state_close(&st);
+	}
+	if (!rc)
+		printf("%s: %zu entries from %s added\n", l->name, n, file);
+	free(v);
+	return rc;
+}
+
+int sg_list_flush(const struct sg_list_ctx *l)
+{
+	struct sg_set_change ch = { .set = l->set, .replace = true };
+	struct sg_state st;
+	int rc;
+
+	rc = sg_cli_open(&st, true);
+	if (rc)
+		return rc;
+	rc = run_change(&st, l, &ch, "removed");
+	if (!rc)
+		sg_audit(&st, "%s flush", l->name);
+	sg_state_close(&st);
+	return rc;
+}
+
+/* ---- `allow` and `deny` --------------------------------------------- */
+
+static const char lists_usage_fmt[] =
+	"Usage: slotguard %1$s COMMAND [ARGS]\n"
+	"\n"
+	"The %1$slist: %2$s\n"
+	"Entries are CIDRs (IPv4 or IPv6; a bare address is a /32 or /128),\n"
+	"matched by longest prefix across all sets (`slotguard set help`);\n"
+	"an allowlisted source is never dropped. Changes apply at once to the\n"
+	"running filter and are kept across reloads and restarts.\n"
+	"\n"
+	"Commands:\n"
+	"  add CIDR...     add entries (all are checked before any is added)\n"
+	"  del CIDR...     remove entries (all must be present)\n"
+	"  list [--json]   print the entries and where each came from (the\n"
+	"                  config's file, or a runtime change)\n"
+	"  replace FILE    swap the whole list for FILE's (one CIDR per line,\n"
+	"                  '#' comments); one bad line rejects the file and\n"
+	"                  nothing changes; the swap is atomic per family\n"
+	"  flush           remove every entry\n"
+	"\n"
+	"Examples:\n"
+	"  slotguard %1$s add 192.0.2.0/24 2001:db8::/48\n"
+	"  slotguard %1$s replace /etc/slotguard/%1$s.txt\n"
+	"  slotguard %1$s list --json | jq -r '.entries[].prefix'\n";
+
+static const char *const list_purpose[SG_LIST_COUNT] = {
+	"sources that are never dropped, whatever their rate.",
+	"sources that are always dropped on protected services.",
+};
+
+static struct sg_list_ctx current;
+static char current_usage[2048];
+
+/* --help only; 0 with optind at the first argument, else an exit code. */
+static int list_opts(int argc, char **argv)
+{
+	return sg_cli_opts(argc, argv, current_usage, NULL);
+}
+
+static int cmd_add(int argc, char **argv)
+{
+	int rc = list_opts(argc, argv);
+
+	if (rc)
+		return rc < 0 ? SG_EXIT_OK : rc;
+	return sg_list_add_del(&current, argc - optind, argv + optind, true);
+}
+
+static int cmd_del(int argc, char **argv)
+{
+	int rc = list_opts(argc, argv);
+
+	if (rc)
+		return rc < 0 ? SG_EXIT_OK : rc;
+	return sg_list_add_del(&current, argc - optind, argv + optind, false);
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	bool json = false;
+	int rc;
+
+	rc = sg_cli_opts(argc, argv, current_usage, &json);
 	if (rc)
 		return rc < 0 ? SG_EXIT_OK : rc;
 	if (optind < argc) {
 		sg_errorf("unexpected argument '%s'", argv[optind]);
 		return SG_EXIT_USAGE;
 	}
-	rc = sg_cli_open(&st, false);
-	if (rc)
-		return rc;
-	ret = sg_list_dump(&st, current_list, &v, &n);
-	sg_state_close(&st);
-	if (ret) {
-		sg_errorf("reading the list: %s", strerror(-ret));
-		return SG_EXIT_FAIL;
-	}
-	if (n) /* an empty list is a NULL v: no qsort(NULL, 0) */
-		qsort(v, n, sizeof(*v), cidr_cmp);
-	print_list(v, n, json);
-	free(v);
-	return SG_EXIT_OK;
+	return sg_list_show(&current, json);
 }
 
 static int cmd_replace(int argc, char **argv)
 {
-	char err[SG_ERR_LEN];
-	struct sg_cidr *v = NULL;
-	struct sg_state st;
-	size_t n = 0, i, v6 = 0;
-	int rc, ret;
+	int rc = list_opts(argc, argv);
 
-	if (sg_cli_wants_help(argc, argv)) {
-		lists_usage(stdout);
-		return SG_EXIT_OK;
-	}
-	if (argc != 2) {
+	if (rc)
+		return rc < 0 ? SG_EXIT_OK : rc;
+	if (argc - optind != 1) {
 		sg_errorf("needs exactly one FILE");
 		return SG_EXIT_USAGE;
 	}
-	if (sg_read_list_file(argv[1], &v, &n, err, sizeof(err))) {
-		sg_errorf("%s", err);
-		return SG_EXIT_USAGE;
-	}
-	rc = sg_cli_open(&st, true);
-	if (rc) {
-		free(v);
-		return rc;
-	}
-	ret = sg_list_replace(&st, current_list, v, n);
-	sg_state_close(&st);
-	if (ret) {
-		sg_errorf("%s: %s; the old list is unchanged", argv[1],
-			  strerror(-ret));
-		free(v);
-		return SG_EXIT_FAIL;
-	}
-	for (i = 0; i < n; i++)
-		v6 += v[i].family == SG_FAMILY_V6;
-	printf("%slist replaced: %zu entries (%zu IPv4, %zu IPv6)\n",
-	       sg_list_name(current_list), n, n - v6, v6);
-	free(v);
-	return SG_EXIT_OK;
+	return sg_list_replace_file(&current, argv[optind]);
 }
 
 static int cmd_flush(int argc, char **argv)
 {
-	struct sg_state st;
-	int rc, ret;
+	int rc = list_opts(argc, argv);
 
-	if (sg_cli_wants_help(argc, argv)) {
-		lists_usage(stdout);
-		return SG_EXIT_OK;
-	}
-	if (argc != 1) {
+	if (rc)
+		return rc < 0 ? SG_EXIT_OK : rc;
+	if (optind < argc) {
 		sg_errorf("takes no arguments");
 		return SG_EXIT_USAGE;
 	}
-	rc = sg_cli_open(&st, true);
-	if (rc)
-		return rc;
-	ret = sg_list_flush(&st, current_list);
-	sg_state_close(&st);
-	if (ret) {
-		sg_errorf("%s", strerror(-ret));
-		return SG_EXIT_FAIL;
-	}
-	return SG_EXIT_OK;
+	return sg_list_flush(&current);
 }
 
 static const struct sg_cmd list_cmds[] = {
@@ -308,13 +360,13 @@ static const struct sg_cmd list_cmds[] = {
 
 static int cmd_list_object(unsigned int list, int argc, char **argv)
 {
-	char usage[2048];
-
-	current_list = list;
-	snprintf(usage, sizeof(usage), lists_usage_fmt, sg_list_name(list),
-		 list_purpose[list]);
-	return sg_cli_dispatch(sg_list_name(list), list_cmds, usage, argc,
-			       argv);
+	current.set = list;
+	snprintf(current.name, sizeof(current.name), "%slist",
+		 sg_list_name(list));
+	snprintf(current_usage, sizeof(current_usage), lists_usage_fmt,
+		 sg_list_name(list), list_purpose[list]);
+	return sg_cli_dispatch(sg_list_name(list), list_cmds, current_usage,
+			       argc, argv);
 }
 
 int sg_cmd_allow(int argc, char **argv)

@@ -6,7 +6,6 @@
  * unpin unless keep_attached is set.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,7 +189,6 @@ static void reload(struct sg_daemon *d, char ifaces[][SG_IFNAME_LEN],
 struct run_opts {
 	char ifaces[SG_MAX_IFACES][SG_IFNAME_LEN];
 	unsigned int n_ifaces;
-	const char *pin_dir;
 };
 
 static int parse_run_args(struct sg_daemon *d, struct run_opts *o, int argc,
@@ -199,7 +197,6 @@ static int parse_run_args(struct sg_daemon *d, struct run_opts *o, int argc,
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "interface", required_argument, NULL, 'i' },
-		{ "pin-dir", required_argument, NULL, 'p' },
 		{ "monitor", no_argument, NULL, 'm' },
 		{ "enforce", no_argument, NULL, 'e' },
 		{ "log-format", required_argument, NULL, 'l' },
@@ -208,7 +205,7 @@ static int parse_run_args(struct sg_daemon *d, struct run_opts *o, int argc,
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:i:h", opts, NULL)) != -1) {
+	while ((c = sg_getopt(argc, argv, "c:i:h", opts)) != -1) {
 		switch (c) {
 		case 'c':
 			d->config_path = optarg;
@@ -223,9 +220,6 @@ static int parse_run_args(struct sg_daemon *d, struct run_opts *o, int argc,
 			}
 			strcpy(o->ifaces[o->n_ifaces++], optarg);
 			d->ifaces_override = true;
-			break;
-		case 'p':
-			o->pin_dir = optarg;
 			break;
 		case 'm':
 		case 'e':
@@ -342,9 +336,9 @@ int sg_cmd_run(int argc, char **argv)
 		goto out;
 	}
 	apply_overrides(d, &d->settings, o->ifaces, o->n_ifaces);
-	if (o->pin_dir || strcmp(sg_cli.pin_dir, SG_PIN_DIR_DEFAULT))
+	if (sg_cli.pin_dir_given)
 		snprintf(d->settings.pin_dir, sizeof(d->settings.pin_dir), "%s",
-			 o->pin_dir ? o->pin_dir : sg_cli.pin_dir);
+			 sg_cli.pin_dir);
 	if (!d->settings.n_interfaces) {
 		sg_errorf("no interfaces: give -i IFACE or interfaces = in the "
 			  "config");

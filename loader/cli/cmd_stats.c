@@ -5,7 +5,6 @@
  * no lock and runs beside the daemon.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -15,9 +14,9 @@
 #include <json-c/json.h>
 #include "cli.h"
 #include "core/mapread.h"
+#include "stats.h"
 
-#define NS_PER_SEC	1000000000ULL
-#define STATS_BAN_KINDS (SG_LEVEL_COUNT * SG_BUDGET_KIND_COUNT)
+#define NS_PER_SEC 1000000000ULL
 
 static const char stats_usage[] =
 	"Usage: slotguard stats [--json] [--interval SECONDS [--count N]]\n"
@@ -38,17 +37,20 @@ static const char stats_usage[] =
 	"  -h, --help             this text\n"
 	"\n"
 	"JSON:\n"
-	"  {\"interfaces\": [{\"name\", \"ifindex\",\n"
-	"                   \"counters\": [{\"verdict\", \"reason\", \"packets\",\n"
-	"                                 \"bytes\"}]}],\n"
+	"  {\"time\", \"interfaces\": [{\"name\", \"ifindex\",\n"
+	"     \"counters\": [{\"service\", \"verdict\", \"reason\", \"packets\",\n"
+	"                   \"bytes\"}]}],\n"
 	"   \"totals\": {VERDICT: {\"packets\", \"bytes\"}},\n"
+	"   \"sets\": [{\"set\", \"verdicts\": {VERDICT: {\"packets\", \"bytes\"}}}],\n"
 	"   \"bans_total\": {BUDGET: n}, \"would_bans_total\": {BUDGET: n},\n"
-	"   \"events\": {\"sent\", \"suppressed\", \"lost\"}, \"ban_failures\"}\n"
+	"   \"limited_total\": {BUDGET: n}, \"set_bans\", \"set_would_bans\",\n"
+	"   \"first_sightings\", \"events\": {\"sent\", \"suppressed\", \"lost\"},\n"
+	"   \"ban_failures\"}\n"
 	"  VERDICT is pass, drop or would_drop (all three always present);\n"
 	"  BUDGET is a budget reason: conn_rate, packet_rate, conn_quota,\n"
-	"  subnet_conn_rate, subnet_packet_rate, subnet_conn_quota. With\n"
-	"  --interval each counter also has \"packets_per_second\" and\n"
-	"  \"bits_per_second\", and the object \"time\" (Unix seconds) and\n"
+	"  request_rate, request_quota and the same with subnet_. \"time\" is\n"
+	"  RFC 3339. With --interval each counter also has\n"
+	"  \"packets_per_second\" and \"bits_per_second\", and the object\n"
 	"  \"interval_seconds\" (as measured).\n"
 	"\n"
 	"Examples:\n"
@@ -56,21 +58,6 @@ static const char stats_usage[] =
 	"  slotguard stats --interval 1 --count 10\n"
 	"  slotguard stats --json | jq '.totals.drop.packets'\n"
 	"  slotguard stats --json -i 5 | jq -c '.interfaces[].counters[]'\n";
-
-/* Everything one reading of the pins gives; rates compare two of them. */
-struct stats_sample {
-	struct sg_iface ifaces[SG_MAX_IFACES];
-	struct sg_counter counters[SG_COUNTER_ENTRIES];
-	__u64 stats[SG_STAT_COUNT];
-	__u64 mono_ns; /* CLOCK_MONOTONIC when read */
-};
-
-/* One non-zero (slot, verdict, reason) counter; rates only with --interval. */
-struct stats_row {
-	__u32 slot, verdict, reason;
-	__u64 packets, bytes;
-	double packets_per_second, bits_per_second;
-};
 
 struct stats_opts {
 	bool json;
@@ -88,18 +75,59 @@ static __u64 stats_monotonic_ns(void)
 	return (__u64)ts.tv_sec * NS_PER_SEC + ts.tv_nsec;
 }
 
+/* Names of services and sets, for labels. */
+static void stats_names(const struct sg_state *st, struct stats_sample *s)
+{
+	struct sg_service svc;
+	struct sg_set_conf conf;
+	__u32 i;
+
+	snprintf(s->services[0], sizeof(s->services[0]), "none");
+	for (i = 0; i < SG_MAX_SERVICES; i++) {
+		if (bpf_map_lookup_elem(st->fds[SG_MAP_SERVICES], &i, &svc) ||
+		    !svc.name[0])
+			snprintf(s->services[i + 1], sizeof(s->services[0]),
+				 "#%u", i);
+		else
+			snprintf(s->services[i + 1], sizeof(s->services[0]),
+				 "%s", svc.name);
+	}
+	for (i = 0; i < SG_MAX_SETS; i++) {
+		s->sets[i][0] = '\0';
+		if (sg_set_conf_read(st, i, &conf) ||
+		    (i >= SG_LIST_COUNT && conf.action == SG_SET_UNUSED))
+			continue;
+		snprintf(s->sets[i], sizeof(s->sets[i]), "%s",
+			 i < SG_LIST_COUNT ? sg_list_name(i) : conf.name);
+	}
+}
+
 static int stats_read(const struct sg_state *st, struct stats_sample *s)
 {
-	__u32 slot;
+	const __u32 words = sizeof(struct sg_counter) / sizeof(__u64);
+	__u32 slot, slots;
 	int ret;
 
 	for (slot = 0; slot < SG_MAX_IFACES; slot++)
 		if (bpf_map_lookup_elem(st->fds[SG_MAP_IFACES], &slot,
 					&s->ifaces[slot]))
 			return -errno;
-	ret = sg_percpu_array_sum(st->fds[SG_MAP_COUNTERS], SG_COUNTER_ENTRIES,
-				  sizeof(struct sg_counter) / sizeof(__u64),
-				  (__u64 *)s->counters);
+	ret = sg_counter_slots(st, &slots);
+	if (ret)
+		return ret;
+	if (!s->counters) {
+		s->n_counters = slots * SG_COUNTERS_PER_SLOT;
+		s->counters = calloc(s->n_counters, sizeof(*s->counters));
+		if (!s->counters)
+			return -ENOMEM;
+	}
+	stats_names(st, s);
+	ret = sg_percpu_array_sum(st->fds[SG_MAP_COUNTERS], s->n_counters,
+				  words, (__u64 *)s->counters);
+	if (!ret)
+		ret = sg_percpu_array_sum(st->fds[SG_MAP_SET_COUNTERS],
+					  SG_MAX_SETS * SG_VERDICT_COUNT, words,
+					  (__u64 *)s->set_counters);
 	if (!ret)
 		ret = sg_percpu_array_sum(st->fds[SG_MAP_STATS], SG_STAT_COUNT,
 					  1, s->stats);
@@ -123,13 +151,15 @@ static size_t stats_rows(const struct stats_sample *cur,
 	size_t n = 0;
 	__u32 i;
 
-	/* The index order is slot, then verdict, then reason. */
-	for (i = 0; i < SG_COUNTER_ENTRIES; i++) {
+	/* The index order is slot, service, verdict, then reason. */
+	for (i = 0; i < cur->n_counters; i++) {
 		c = &cur->counters[i];
 		if (!c->packets && !c->bytes)
 			continue;
 		rows[n] = (struct stats_row){
-			.slot = i / (SG_VERDICT_COUNT * SG_REASON_COUNT),
+			.slot = i / SG_COUNTERS_PER_SLOT,
+			.service = i / (SG_VERDICT_COUNT * SG_REASON_COUNT) %
+				   SG_COUNTER_SERVICES,
 			.verdict = i / SG_REASON_COUNT % SG_VERDICT_COUNT,
 			.reason = i % SG_REASON_COUNT,
 			.packets = c->packets,
@@ -147,242 +177,6 @@ static size_t stats_rows(const struct stats_sample *cur,
 	return n;
 }
 
-static const char *stats_iface_name(const struct stats_sample *s, __u32 slot)
-{
-	static char unnamed[16];
-
-	if (!slot)
-		return "other";
-	if (s->ifaces[slot].name[0])
-		return s->ifaces[slot].name;
-	snprintf(unnamed, sizeof(unnamed), "slot%u", slot);
-	return unnamed;
-}
-
-/* 1234567 -> "1.23M": rates read at a glance; totals stay exact. */
-static void stats_si(double v, char *buf, size_t len)
-{
-	static const char units[] = " kMGTP";
-	unsigned int u = 0;
-	int decimals;
-
-	while (v >= 999.5 && u < sizeof(units) - 2) {
-		v /= 1000;
-		u++;
-	}
-	if (!u) {
-		snprintf(buf, len, "%.0f", v);
-		return;
-	}
-	decimals = v < 9.995 ? 2 : v < 99.95 ? 1 : 0;
-	snprintf(buf, len, "%.*f%c", decimals, v, units[u]);
-}
-
-/*
- * Fixed widths: interface names are at most 15 bytes, reasons 18, and
- * --interval reports stay aligned with each other.
- */
-#define STATS_ROW_FMT "%-15s  %-10s  %-18s  %14s  %16s"
-
-static void stats_print_table(const struct stats_sample *s,
-			      const struct stats_row *rows, size_t n,
-			      bool rates)
-{
-	char packets[24], bytes[24], pps[16], bps[16];
-	size_t i;
-
-	printf(STATS_ROW_FMT, "INTERFACE", "VERDICT", "REASON", "PACKETS",
-	       "BYTES");
-	printf(rates ? "  %8s  %8s\n" : "\n", "PKT/S", "BIT/S");
-	for (i = 0; i < n; i++) {
-		snprintf(packets, sizeof(packets), "%llu",
-			 (unsigned long long)rows[i].packets);
-		snprintf(bytes, sizeof(bytes), "%llu",
-			 (unsigned long long)rows[i].bytes);
-		printf(STATS_ROW_FMT, stats_iface_name(s, rows[i].slot),
-		       sg_verdict_name(rows[i].verdict),
-		       sg_reason_name(rows[i].reason), packets, bytes);
-		stats_si(rows[i].packets_per_second, pps, sizeof(pps));
-		stats_si(rows[i].bits_per_second, bps, sizeof(bps));
-		printf(rates ? "  %8s  %8s\n" : "\n", pps, bps);
-	}
-	if (!n)
-		printf("(nothing counted yet)\n");
-}
-
-/* "conn_rate 3, subnet_conn_rate 1", or "none". */
-static void stats_print_bans(const char *what, const __u64 *by_budget)
-{
-	bool any = false;
-	unsigned int i;
-
-	printf("%s:", what);
-	for (i = 0; i < STATS_BAN_KINDS; i++) {
-		if (!by_budget[i])
-			continue;
-		printf("%s %s %llu", any ? "," : "",
-		       sg_reason_name(SG_REASON_BUDGET_FIRST + i),
-		       (unsigned long long)by_budget[i]);
-		any = true;
-	}
-	printf("%s\n", any ? "" : " none");
-}
-
-static void stats_print_human(const struct stats_sample *s,
-			      const struct stats_row *rows, size_t n,
-			      bool rates)
-{
-	const __u64 *v = s->stats;
-
-	stats_print_table(s, rows, n, rates);
-	printf("\nevents: %llu sent, %llu suppressed, %llu lost; "
-	       "ban failures: %llu\n",
-	       (unsigned long long)v[SG_STAT_EVENTS_SENT],
-	       (unsigned long long)v[SG_STAT_EVENTS_SUPPRESSED],
-	       (unsigned long long)v[SG_STAT_EVENTS_LOST],
-	       (unsigned long long)v[SG_STAT_BAN_FAILED]);
-	stats_print_bans("bans", v + SG_STAT_BANS_FIRST);
-	stats_print_bans("would-bans", v + SG_STAT_WOULD_BANS_FIRST);
-}
-
-static void json_add_u64(struct json_object *o, const char *key, __u64 v)
-{
-	json_object_object_add(o, key, json_object_new_uint64(v));
-}
-
-static void json_add_double(struct json_object *o, const char *key, double v)
-{
-	json_object_object_add(o, key, json_object_new_double(v));
-}
-
-static void json_add_str(struct json_object *o, const char *key, const char *v)
-{
-	json_object_object_add(o, key, json_object_new_string(v));
-}
-
-static struct json_object *stats_json_counter(const struct stats_row *r,
-					      bool rates)
-{
-	struct json_object *o = json_object_new_object();
-
-	json_add_str(o, "verdict", sg_verdict_name(r->verdict));
-	json_add_str(o, "reason", sg_reason_name(r->reason));
-	json_add_u64(o, "packets", r->packets);
-	json_add_u64(o, "bytes", r->bytes);
-	if (rates) {
-		json_add_double(o, "packets_per_second", r->packets_per_second);
-		json_add_double(o, "bits_per_second", r->bits_per_second);
-	}
-	return o;
-}
-
-/* "interfaces": one object per slot that is registered or counted. */
-static struct json_object *stats_json_ifaces(const struct stats_sample *s,
-					     const struct stats_row *rows,
-					     size_t n, bool rates)
-{
-	struct json_object *arr = json_object_new_array(), *o, *counters;
-	size_t i = 0;
-	__u32 slot;
-
-	for (slot = 0; slot < SG_MAX_IFACES; slot++) {
-		if (!s->ifaces[slot].name[0] &&
-		    (i == n || rows[i].slot != slot))
-			continue;
-		o = json_object_new_object();
-		counters = json_object_new_array();
-		json_add_str(o, "name", stats_iface_name(s, slot));
-		json_add_u64(o, "ifindex", s->ifaces[slot].ifindex);
-		for (; i < n && rows[i].slot == slot; i++)
-			json_object_array_add(
-				counters, stats_json_counter(&rows[i], rates));
-		json_object_object_add(o, "counters", counters);
-		json_object_array_add(arr, o);
-	}
-	return arr;
-}
-
-static struct json_object *stats_json_totals(const struct stats_row *rows,
-					     size_t n)
-{
-	struct json_object *totals = json_object_new_object(), *o;
-	__u64 packets[SG_VERDICT_COUNT] = {}, bytes[SG_VERDICT_COUNT] = {};
-	unsigned int v;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		packets[rows[i].verdict] += rows[i].packets;
-		bytes[rows[i].verdict] += rows[i].bytes;
-	}
-	for (v = 0; v < SG_VERDICT_COUNT; v++) {
-		o = json_object_new_object();
-		json_add_u64(o, "packets", packets[v]);
-		json_add_u64(o, "bytes", bytes[v]);
-		json_object_object_add(totals, sg_verdict_name(v), o);
-	}
-	return totals;
-}
-
-static struct json_object *stats_json_bans(const __u64 *by_budget)
-{
-	struct json_object *o = json_object_new_object();
-	unsigned int i;
-
-	for (i = 0; i < STATS_BAN_KINDS; i++)
-		json_add_u64(o, sg_reason_name(SG_REASON_BUDGET_FIRST + i),
-			     by_budget[i]);
-	return o;
-}
-
-static void stats_print_json(const struct stats_sample *s,
-			     const struct stats_row *rows, size_t n,
-			     double seconds)
-{
-	struct json_object *root = json_object_new_object(), *ev;
-	const __u64 *v = s->stats;
-	struct timespec now;
-	bool rates = seconds > 0;
-
-	if (rates) {
-		clock_gettime(CLOCK_REALTIME, &now);
-		json_add_double(root, "time", now.tv_sec + now.tv_nsec / 1e9);
-		json_add_double(root, "interval_seconds", seconds);
-	}
-	json_object_object_add(root, "interfaces",
-			       stats_json_ifaces(s, rows, n, rates));
-	json_object_object_add(root, "totals", stats_json_totals(rows, n));
-	json_object_object_add(root, "bans_total",
-			       stats_json_bans(v + SG_STAT_BANS_FIRST));
-	json_object_object_add(root, "would_bans_total",
-			       stats_json_bans(v + SG_STAT_WOULD_BANS_FIRST));
-	ev = json_object_new_object();
-	json_add_u64(ev, "sent", v[SG_STAT_EVENTS_SENT]);
-	json_add_u64(ev, "suppressed", v[SG_STAT_EVENTS_SUPPRESSED]);
-	json_add_u64(ev, "lost", v[SG_STAT_EVENTS_LOST]);
-	json_object_object_add(root, "events", ev);
-	json_add_u64(root, "ban_failures", v[SG_STAT_BAN_FAILED]);
-	/* With --interval every report is one line: JSON Lines. */
-	printf("%s\n",
-	       json_object_to_json_string_ext(
-		       root, JSON_C_TO_STRING_NOSLASHESCAPE |
-				     (rates ? JSON_C_TO_STRING_PLAIN
-					    : JSON_C_TO_STRING_PRETTY)));
-	json_object_put(root);
-}
-
-/* "--- 14:03:05, over 1.00 s": the head of each --interval report. */
-static void stats_print_stamp(double seconds)
-{
-	char when[16] = "";
-	struct tm tm;
-	time_t t;
-
-	t = time(NULL);
-	if (localtime_r(&t, &tm))
-		strftime(when, sizeof(when), "%H:%M:%S", &tm);
-	printf("--- %s, over %.2f s\n", when, seconds);
-}
-
 static int stats_report(const struct stats_sample *cur,
 			const struct stats_sample *prev, bool json)
 {
@@ -390,7 +184,7 @@ static int stats_report(const struct stats_sample *cur,
 	double seconds = 0;
 	size_t n;
 
-	rows = calloc(SG_COUNTER_ENTRIES, sizeof(*rows));
+	rows = calloc(cur->n_counters + 1, sizeof(*rows));
 	if (!rows)
 		return -ENOMEM;
 	n = stats_rows(cur, prev, rows);
@@ -463,6 +257,8 @@ static int stats_loop(const struct sg_state *st, const struct stats_opts *o)
 		prev = cur;
 		cur = tmp;
 	}
+	free(s[0].counters);
+	free(s[1].counters);
 	free(s);
 	return ret;
 }
@@ -497,7 +293,7 @@ static int stats_parse_args(int argc, char **argv, struct stats_opts *o)
 	char *end;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "ji:c:h", opts, NULL)) != -1) {
+	while ((c = sg_getopt(argc, argv, "ji:c:h", opts)) != -1) {
 		switch (c) {
 		case 'j':
 			o->json = true;
@@ -521,7 +317,6 @@ static int stats_parse_args(int argc, char **argv, struct stats_opts *o)
 			fputs(stats_usage, stdout);
 			return -1;
 		default:
-			fputs("Try 'slotguard stats --help'.\n", stderr);
 			return SG_EXIT_USAGE;
 		}
 	}
@@ -556,6 +351,8 @@ int sg_cmd_stats(int argc, char **argv)
 		ret = s ? stats_read(&st, s) : -ENOMEM;
 		if (!ret)
 			ret = stats_report(s, NULL, o.json);
+		if (s)
+			free(s->counters);
 		free(s);
 	}
 	sg_state_close(&st);

@@ -75,7 +75,9 @@ struct status {
 	__u64 tracked;
 	__u32 tracked_max;
 	size_t bans_active, bans_remembered;
-	size_t lists[SG_LIST_COUNT][SG_FAMILY_COUNT];
+	__u32 bans_max;
+	size_t lists[SG_MAX_SETS][SG_FAMILY_COUNT]; /* entries by set id */
+	char set_names[SG_MAX_SETS][SG_SET_NAME_LEN];
 	struct sg_service services[SG_MAX_SERVICES];
 	unsigned int dsts[SG_MAX_SERVICES]; /* destination prefixes each */
 	struct sg_strays strays;
@@ -193,7 +195,7 @@ static int status_ifaces(const struct sg_state *st, struct status *s, char *err,
 }
 
 /* Only the number of entries matters here. */
-static void status_count_one(const struct sg_track_key *key,
+static void status_count_one(const struct sg_prefix_key *key,
 			     const struct sg_track *track, void *arg)
 {
 }
@@ -203,7 +205,8 @@ static int status_fill(const struct sg_state *st, struct status *s)
 	struct sg_ban_entry *bans = NULL;
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
-	unsigned int l, f;
+	struct sg_set_conf conf;
+	unsigned int id;
 	__u64 now;
 	size_t n, i;
 	int ret;
@@ -223,9 +226,22 @@ static int status_fill(const struct sg_state *st, struct status *s)
 			s->bans_remembered++;
 	}
 	free(bans);
-	for (l = 0; !ret && l < SG_LIST_COUNT; l++)
-		for (f = 0; !ret && f < SG_FAMILY_COUNT; f++)
-			ret = sg_list_count(st, l, f, &s->lists[l][f]);
+	len = sizeof(info);
+	if (!ret && bpf_obj_get_info_by_fd(st->fds[SG_MAP_BANS], &info, &len))
+		ret = -errno;
+	s->bans_max = info.max_entries;
+	if (!ret)
+		ret = sg_set_counts(st, s->lists);
+	for (id = 0; !ret && id < SG_MAX_SETS; id++) {
+		if (sg_set_conf_read(st, id, &conf))
+			continue;
+		if (id < SG_LIST_COUNT)
+			snprintf(conf.name, sizeof(conf.name), "%s",
+				 sg_list_name(id));
+		else if (conf.action == SG_SET_UNUSED)
+			conf.name[0] = '\0';
+		memcpy(s->set_names[id], conf.name, SG_SET_NAME_LEN);
+	}
 	return ret;
 }
 
@@ -300,12 +316,17 @@ static void status_print(const struct sg_state *st, const struct status *s)
 	printf("tracked sources: %llu of %u (%.1f%%)\n",
 	       (unsigned long long)s->tracked, s->tracked_max,
 	       s->tracked_max ? 100.0 * s->tracked / s->tracked_max : 0);
-	printf("ban table: %zu active, %zu expired and remembered (room for %d "
-	       "per family)\n",
-	       s->bans_active, s->bans_remembered, SG_BAN_MAX_ENTRIES);
+	printf("ban table: %zu active, %zu expired and remembered (room for "
+	       "%u)\n",
+	       s->bans_active, s->bans_remembered, s->bans_max);
 	for (i = 0; i < SG_LIST_COUNT; i++)
 		printf("%slist: %zu ipv4, %zu ipv6\n", sg_list_name(i),
 		       s->lists[i][SG_FAMILY_V4], s->lists[i][SG_FAMILY_V6]);
+	for (i = SG_LIST_COUNT; i < SG_MAX_SETS; i++)
+		if (s->set_names[i][0])
+			printf("set %s: %zu ipv4, %zu ipv6\n", s->set_names[i],
+			       s->lists[i][SG_FAMILY_V4],
+			       s->lists[i][SG_FAMILY_V6]);
 	sg_strays_print(&s->strays, st->pin_dir, stdout);
 	sg_config_text(&s->cfg, stdout);
 	for (i = 0; i < SG_MAX_SERVICES; i++) {
@@ -355,8 +376,7 @@ static struct json_object *status_maps_json(const struct status *s)
 	m = json_object_new_object();
 	json_add(m, "active", json_object_new_uint64(s->bans_active));
 	json_add(m, "remembered", json_object_new_uint64(s->bans_remembered));
-	json_add(m, "max_entries_per_family",
-		 json_object_new_int(SG_BAN_MAX_ENTRIES));
+	json_add(m, "max_entries", json_object_new_uint64(s->bans_max));
 	json_add(o, "bans", m);
 	m = json_object_new_object();
 	for (i = 0; i < SG_LIST_COUNT; i++) {
@@ -367,6 +387,17 @@ static struct json_object *status_maps_json(const struct status *s)
 		json_add(m, sg_list_name(i), l);
 	}
 	json_add(o, "lists", m);
+	m = json_object_new_object();
+	for (i = SG_LIST_COUNT; i < SG_MAX_SETS; i++) {
+		if (!s->set_names[i][0])
+			continue;
+		l = json_object_new_object();
+		for (f = 0; f < SG_FAMILY_COUNT; f++)
+			json_add(l, sg_family_name(f),
+				 json_object_new_uint64(s->lists[i][f]));
+		json_add(m, s->set_names[i], l);
+	}
+	json_add(o, "sets", m);
 	return o;
 }
 
@@ -405,7 +436,7 @@ int sg_cmd_status(int argc, char **argv)
 	bool json = false;
 	int rc, ret;
 
-	rc = sg_report_opts(argc, argv, status_usage, "status", &json);
+	rc = sg_cli_opts(argc, argv, status_usage, &json);
 	if (rc)
 		return rc < 0 ? SG_EXIT_OK : rc;
 	if (optind < argc) {
@@ -445,14 +476,10 @@ int sg_cmd_version(int argc, char **argv)
 	bool json = false;
 	int rc;
 
-	/* main() calls us for `slotguard --version` with its getopt state. */
-	rc = 0;
-	if (argc > 1)
-		rc = sg_report_opts(argc, argv, version_usage, "version",
-				    &json);
+	rc = sg_cli_opts(argc, argv, version_usage, &json);
 	if (rc)
 		return rc < 0 ? SG_EXIT_OK : rc;
-	if (argc > 1 && optind < argc) {
+	if (optind < argc) {
 		sg_errorf("unexpected argument '%s'", argv[optind]);
 		return SG_EXIT_USAGE;
 	}

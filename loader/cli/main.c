@@ -22,18 +22,20 @@ static const char usage[] =
 	"  run            load, attach and stay in the foreground (the daemon)\n"
 	"  allow          the allowlist: sources never dropped\n"
 	"  deny           the denylist: sources always dropped\n"
-	"  ban            bans: add, del, list\n"
+	"  ban            bans: add, del, flush, list\n"
+	"  set            named prefix sets: list, show, add, del, replace\n"
 	"  stats          counters by interface, verdict and reason\n"
 	"  top            the heaviest sources right now\n"
 	"  status         program, interfaces, modes, map fill levels\n"
 	"  config check   validate a config file without applying it\n"
 	"  version        print the version and ABI version\n"
 	"\n"
-	"Global options:\n"
+	"Global options (before or after the object and command):\n"
 	"  --pin-dir DIR  pinned state (default " SG_PIN_DIR_DEFAULT ", or\n"
 	"                 $SLOTGUARD_PIN_DIR)\n"
 	"  -v, --verbose  show libbpf's debug messages\n"
 	"  -h, --help     this text; `slotguard OBJECT help` for an object\n"
+	"  --version      the same as `slotguard version`\n"
 	"\n"
 	"Exit status: 0 ok, 1 runtime failure, 2 bad usage or input,\n"
 	"3 nothing loaded (no pinned state).\n"
@@ -42,13 +44,17 @@ static const char usage[] =
 	"  slotguard run -c /etc/slotguard/slotguard.conf\n"
 	"  slotguard allow add 198.51.100.0/24 2001:db8:1::/48\n"
 	"  slotguard ban add 203.0.113.7 --for 1h --reason 'scalper'\n"
-	"  slotguard stats --interval 1\n";
+	"  slotguard stats --interval 1\n"
+	"  slotguard status --pin-dir /sys/fs/bpf/slotguard-lab\n"
+	"\n"
+	"Manual pages: slotguard(8), slotguard.conf(5).\n";
 
 static const struct sg_cmd objects[] = {
 	{ "run", sg_cmd_run, "load, attach and stay in the foreground" },
 	{ "allow", sg_cmd_allow, "the allowlist" },
 	{ "deny", sg_cmd_deny, "the denylist" },
 	{ "ban", sg_cmd_ban, "bans" },
+	{ "set", sg_cmd_set, "named prefix sets" },
 	{ "stats", sg_cmd_stats, "counters" },
 	{ "top", sg_cmd_top, "heaviest sources" },
 	{ "status", sg_cmd_status, "what runs where" },
@@ -68,30 +74,37 @@ static int sg_libbpf_print(enum libbpf_print_level level, const char *fmt,
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* The object argv[0] names, or NULL. */
+static const struct sg_cmd *find_object(const char *name)
+{
+	const struct sg_cmd *o;
+
+	for (o = objects; o->name; o++)
+		if (!strcmp(o->name, name))
+			return o;
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "pin-dir", required_argument, NULL, 'p' },
-		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static char help_arg[] = "--help";
 	const struct sg_cmd *o;
 	const char *env;
 	int c, first;
 
 	env = getenv("SLOTGUARD_PIN_DIR");
-	if (env && *env)
+	if (env && *env) {
 		sg_cli.pin_dir = env;
-	while ((c = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+		sg_cli.pin_dir_given = true;
+	}
+	libbpf_set_print(sg_libbpf_print);
+	while ((c = sg_getopt(argc, argv, "+h", opts)) != -1) {
 		switch (c) {
-		case 'p':
-			sg_cli.pin_dir = optarg;
-			break;
-		case 'v':
-			sg_cli.verbose++;
-			break;
 		case 'h':
 			fputs(usage, stdout);
 			return SG_EXIT_OK;
@@ -102,29 +115,31 @@ int main(int argc, char **argv)
 			return sg_cmd_version(1, version_argv);
 		}
 		default:
-			fputs("Try 'slotguard --help'.\n", stderr);
 			return SG_EXIT_USAGE;
 		}
 	}
-	libbpf_set_print(sg_libbpf_print);
 	if (optind >= argc) {
 		fputs(usage, stderr);
 		return SG_EXIT_USAGE;
 	}
-	if (!strcmp(argv[optind], "help")) {
+	first = optind;
+	if (!strcmp(argv[first], "help")) {
 		fputs(usage, stdout);
 		return SG_EXIT_OK;
 	}
-	first = optind;
-	for (o = objects; o->name; o++) {
-		if (!strcmp(o->name, argv[first])) {
-			sg_cli.cmd = o->name;
-			optind = 0; /* each command runs its own getopt */
-			return o->fn(argc - first, argv + first);
-		}
+	o = find_object(argv[first]);
+	if (!o) {
+		fprintf(stderr,
+			"slotguard: unknown object '%s'. Try 'slotguard "
+			"--help'.\n",
+			argv[first]);
+		return SG_EXIT_USAGE;
 	}
-	fprintf(stderr,
-		"slotguard: unknown object '%s'. Try 'slotguard --help'.\n",
-		argv[optind]);
-	return SG_EXIT_USAGE;
+	sg_cli.object = o->name;
+	sg_cli.cmd = o->name;
+	/* `slotguard OBJECT help` is OBJECT --help, for every object. */
+	if (first + 1 < argc && !strcmp(argv[first + 1], "help"))
+		argv[first + 1] = help_arg;
+	optind = 0; /* each command runs its own getopt */
+	return o->fn(argc - first, argv + first);
 }

@@ -2,10 +2,11 @@
 /*
  * What `status` and `config check` share: budgets and the runtime config
  * in the words of the config file ("conn 2/s burst 20", "quota 600/h") and
- * as JSON, and the --json/--help option parser of the simple commands.
+ * as JSON, and the JSON printer of every read command.
  */
-#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 #include <linux/in.h>
 #include "cli.h"
 #include "report.h"
@@ -26,28 +27,45 @@ void sg_json_print(struct json_object *root)
 	json_object_put(root);
 }
 
-int sg_report_opts(int argc, char **argv, const char *usage, const char *name,
-		   bool *json)
+struct json_object *sg_json_time(__u64 at_sg, __u64 now_sg)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	struct timespec ts;
+	char buf[64];
+	struct tm tm;
+	__s64 ms;
+	time_t sec;
 
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		if (c == 'j') {
-			*json = true;
-		} else if (c == 'h') {
-			fputs(usage, stdout);
-			return -1;
-		} else {
-			fprintf(stderr, "Try 'slotguard %s --help'.\n", name);
-			return SG_EXIT_USAGE;
-		}
-	}
-	return SG_EXIT_OK;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ms = (__s64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 -
+	     ((__s64)now_sg - (__s64)at_sg) / 1000000;
+	sec = (time_t)(ms / 1000);
+	gmtime_r(&sec, &tm);
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+	return json_object_new_string(buf);
+}
+
+struct json_object *sg_json_seconds(__u64 ns)
+{
+	char buf[32];
+
+	/* Printed, not computed in binary: 296.764, never 296.76418477099998.
+	 */
+	snprintf(buf, sizeof(buf), "%llu.%03llu",
+		 (unsigned long long)((ns + 500000) / 1000000000ULL),
+		 (unsigned long long)((ns + 500000) / 1000000 % 1000));
+	return json_object_new_double_s(atof(buf), buf);
+}
+
+struct json_object *sg_json_rate_or_null(__u32 milli)
+{
+	char buf[32];
+
+	if (!milli)
+		return NULL;
+	snprintf(buf, sizeof(buf), "%u.%03u", milli / 1000, milli % 1000);
+	return json_object_new_double_s(milli / 1e3, buf);
 }
 
 void sg_rate_text(__u64 interval_ns, __u64 count, char *buf, size_t len)

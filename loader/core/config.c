@@ -24,6 +24,7 @@ static const char *const section_names[SG_SEC_COUNT] = {
 	[SG_SEC_SUBNET] = "subnet",
 	[SG_SEC_BAN] = "ban",
 	[SG_SEC_EVENTS] = "events",
+	[SG_SEC_SET] = "set",
 };
 
 static struct sg_budget budget(__u64 count, __u64 period_ns, __u64 burst)
@@ -59,10 +60,21 @@ void sg_settings_defaults(struct sg_settings *s)
 	src[SG_BUDGET_CONN] = budget(2, NS_PER_S, 20);
 	src[SG_BUDGET_PACKET] = budget(100, NS_PER_S, 400);
 	src[SG_BUDGET_QUOTA] = budget(600, 3600 * NS_PER_S, 600);
+	/*
+	 * A page load is tens of requests in a second or two; a person then
+	 * books every few seconds. A polling session asks many times a second.
+	 */
+	src[SG_BUDGET_REQUEST] = budget(2, NS_PER_S, 100);
+	src[SG_BUDGET_REQUEST_QUOTA] = budget(1800, 3600 * NS_PER_S, 1800);
 	/* A subnet is an office or a carrier NAT: ten times a source. */
 	net[SG_BUDGET_CONN] = budget(20, NS_PER_S, 100);
 	net[SG_BUDGET_PACKET] = budget(2000, NS_PER_S, 4000);
 	net[SG_BUDGET_QUOTA] = budget(6000, 3600 * NS_PER_S, 6000);
+	net[SG_BUDGET_REQUEST] = budget(20, NS_PER_S, 1000);
+	net[SG_BUDGET_REQUEST_QUOTA] = budget(18000, 3600 * NS_PER_S, 18000);
+	s->max_bans = SG_BAN_DEFAULT_ENTRIES;
+	/* Bans for flagrant abuse only: a busy shared address is limited. */
+	cfg->min_excess_milli = 5000;
 	cfg->ban_after = 20;
 	cfg->ban_window_ns = 60 * NS_PER_S;
 	cfg->ban_time_ns = 5 * 60 * NS_PER_S;
@@ -156,13 +168,15 @@ static int begin_section(struct sg_conf *c, const char *line)
 	for (i = 1; i < SG_SEC_COUNT; i++)
 		if (!strcmp(type, section_names[i]))
 			break;
-	if (i == SG_SEC_COUNT || extra[0] || (i != SG_SEC_SERVICE && name[0]))
+	if (i == SG_SEC_COUNT || extra[0] ||
+	    (i != SG_SEC_SERVICE && i != SG_SEC_SET && name[0]))
 		return sg_conf_error(
 			c,
-			"unknown section [%s] (expected [slotguard], [service NAME], [source], [subnet], [ban] or [events])",
+			"unknown section [%s] (expected [slotguard], [service NAME], [source], [subnet], [ban], [events] or [set NAME])",
 			head);
-	if (i == SG_SEC_SERVICE) {
-		err = begin_service(c, name);
+	if (i == SG_SEC_SERVICE || i == SG_SEC_SET) {
+		err = i == SG_SEC_SERVICE ? begin_service(c, name)
+					  : sg_conf_begin_set(c, name);
 		if (err)
 			return err;
 	} else if (c->section_line[i]) {
@@ -302,10 +316,9 @@ static unsigned int later(unsigned int a, unsigned int b)
 	return a > b ? a : b;
 }
 
-/* Rate and burst into interval and limit; burst_key NULL for a quota. */
-static int finish_budget(struct sg_conf *c, const char *section,
-			 const char *rate_key, const char *burst_key,
-			 const struct sg_conf_budget *b, struct sg_budget *out)
+int sg_conf_finish_budget(struct sg_conf *c, const char *section,
+			  const char *rate_key, const char *burst_key,
+			  const struct sg_conf_budget *b, struct sg_budget *out)
 {
 	char rate[48];
 
@@ -364,8 +377,71 @@ static int finish_service(struct sg_conf *c, unsigned int i)
 	/* Without a ceiling_burst, a ceiling "N/unit" banks N. */
 	if (!cs->ceiling.burst_line)
 		cs->ceiling.burst = cs->ceiling.count;
-	return finish_budget(c, section, "ceiling", "ceiling_burst",
-			     &cs->ceiling, &sc->svc.ceiling);
+	return sg_conf_finish_budget(c, section, "ceiling", "ceiling_burst",
+				     &cs->ceiling, &sc->svc.ceiling);
+}
+
+/*
+ * Request budgets and quotas are tracked in coarser units than ns (to fit
+ * a source in 128 bytes): refuse what those units would round by more
+ * than 1%, or a burst longer than their wrap-around allows.
+ */
+int sg_conf_check_resolution(struct sg_conf *c, const char *section,
+			     unsigned int kind, const struct sg_conf_budget *b)
+{
+	unsigned int shift = kind == SG_BUDGET_REQUEST ? SG_TAT_FINE_SHIFT
+						       : SG_TAT_COARSE_SHIFT;
+	__u64 max_limit = kind == SG_BUDGET_REQUEST
+				  ? SG_TAT_FINE_LIMIT_MAX_NS
+				  : SG_TAT_COARSE_LIMIT_MAX_NS;
+	char rate[48], most[48];
+
+	if (kind != SG_BUDGET_REQUEST && kind != SG_BUDGET_QUOTA &&
+	    kind != SG_BUDGET_REQUEST_QUOTA)
+		return 0;
+	if (!b->interval_ns)
+		return 0;
+	sg_conf_format_rate(b->interval_ns, 0, rate, sizeof(rate));
+	if (b->interval_ns < (100ULL << shift)) {
+		sg_conf_format_rate(100ULL << shift, 0, most, sizeof(most));
+		return sg_conf_error_at(
+			c, b->rate_line,
+			"[%s] %s = %s is finer than slotguard tracks it (at most one per %s)",
+			section, sg_conf_rate_keys[kind], rate, most);
+	}
+	if (b->burst > max_limit / b->interval_ns) {
+		sg_format_duration(max_limit, most, sizeof(most));
+		return sg_conf_error_at(
+			c, b->burst_line ? b->burst_line : b->rate_line,
+			"[%s] %s: %llu at %s banks more than %s of tokens",
+			section,
+			sg_conf_burst_keys[kind] ? sg_conf_burst_keys[kind]
+						 : sg_conf_rate_keys[kind],
+			(unsigned long long)b->burst, rate, most);
+	}
+	return 0;
+}
+
+static int finish_levels(struct sg_conf *c)
+{
+	static const char *const levels[] = { "source", "subnet" };
+	struct sg_config *cfg = &c->s.cfg;
+	unsigned int i, k;
+	int err = 0;
+
+	for (i = 0; i < SG_LEVEL_COUNT && !err; i++) {
+		for (k = 0; k < SG_BUDGET_KIND_COUNT && !err; k++) {
+			err = sg_conf_finish_budget(c, levels[i],
+						    sg_conf_rate_keys[k],
+						    sg_conf_burst_keys[k],
+						    &c->budget[i][k],
+						    &cfg->budget[i][k]);
+			if (!err)
+				err = sg_conf_check_resolution(
+					c, levels[i], k, &c->budget[i][k]);
+		}
+	}
+	return err;
 }
 
 /*
@@ -392,22 +468,16 @@ static int finish_whole(struct sg_conf *c)
 /* Checks that span keys, once the whole file is known. */
 static int finish(struct sg_conf *c)
 {
-	static const char *const rate_keys[] = { "conn_rate", "packet_rate",
-						 "conn_quota" };
-	static const char *const burst_keys[] = { "conn_burst", "packet_burst",
-						  NULL };
-	static const char *const levels[] = { "source", "subnet" };
 	struct sg_config *cfg = &c->s.cfg;
-	unsigned int i, k, f;
+	unsigned int i, f;
 	int err = 0;
 
 	for (i = 0; i < c->s.n_services && !err; i++)
 		err = finish_service(c, i);
-	for (i = 0; i < SG_LEVEL_COUNT && !err; i++)
-		for (k = 0; k < SG_BUDGET_KIND_COUNT && !err; k++)
-			err = finish_budget(c, levels[i], rate_keys[k],
-					    burst_keys[k], &c->budget[i][k],
-					    &cfg->budget[i][k]);
+	if (!err)
+		err = finish_levels(c);
+	for (i = 0; i < c->s.n_sets && !err; i++)
+		err = sg_conf_finish_set(c, i);
 	for (f = 0; f < SG_FAMILY_COUNT && !err; f++) {
 		const __u8 *len = cfg->prefix_len[f];
 
@@ -430,9 +500,21 @@ static int finish(struct sg_conf *c)
 			"[ban] max (%s) must be at least time (%s)", max, time);
 	}
 	if (!err)
-		err = finish_budget(c, "events", "rate", "burst", &c->events,
-				    &cfg->events);
+		err = sg_conf_finish_budget(c, "events", "rate", "burst",
+					    &c->events, &cfg->events);
 	return err;
+}
+
+__u32 sg_settings_level_flags(const struct sg_settings *s)
+{
+	__u32 flags = 0;
+	unsigned int l, k;
+
+	for (l = 0; l < SG_LEVEL_COUNT; l++)
+		for (k = 0; k < SG_BUDGET_KIND_COUNT; k++)
+			if (s->cfg.budget[l][k].interval_ns)
+				flags |= SG_FLAG_LEVEL_ON(l);
+	return flags;
 }
 
 /* Budgets as the defaults wrote them, for keys to change one half. */
@@ -447,7 +529,9 @@ static void conf_init(struct sg_conf *c, const char *path)
 		for (k = 0; k < SG_BUDGET_KIND_COUNT; k++) {
 			b = &c->s.cfg.budget[i][k];
 			c->budget[i][k].interval_ns = b->interval_ns;
-			c->budget[i][k].burst = b->limit_ns / b->interval_ns;
+			c->budget[i][k].burst =
+				b->interval_ns ? b->limit_ns / b->interval_ns
+					       : 0;
 		}
 	}
 	c->events.interval_ns = c->s.cfg.events.interval_ns;

@@ -17,11 +17,13 @@ enum sg_conf_section {
 	SG_SEC_SUBNET,
 	SG_SEC_BAN,
 	SG_SEC_EVENTS,
+	SG_SEC_SET,
 	SG_SEC_COUNT,
 };
 
-#define SG_CONF_KEYS_MAX 16 /* keys in the largest section */
-#define SG_CONF_RATE_MAX 10000000ULL
+#define SG_CONF_KEYS_MAX  24 /* keys in the largest section */
+#define SG_CONF_QUOTE_MAX 64 /* values quoted back in messages are cut here */
+#define SG_CONF_RATE_MAX  10000000ULL
 /* A burst banks burst * interval of time; more than a year is a typo. */
 #define SG_CONF_LIMIT_MAX_NS (365ULL * 86400 * 1000000000ULL)
 
@@ -40,6 +42,13 @@ struct sg_conf_service {
 	struct sg_conf_budget ceiling;
 };
 
+/* A [set NAME] as written; the budgets are checked at the end. */
+struct sg_conf_set {
+	unsigned int action_line, ban_member_line, member_ban_line;
+	struct sg_conf_budget budget[SG_BUDGET_KIND_COUNT];
+	struct sg_conf_budget member[SG_BUDGET_KIND_COUNT];
+};
+
 struct sg_conf {
 	struct sg_settings s; /* the copy that becomes *s on success */
 	const char *path;
@@ -55,6 +64,7 @@ struct sg_conf {
 	struct sg_conf_budget budget[SG_LEVEL_COUNT][SG_BUDGET_KIND_COUNT];
 	unsigned int prefix_line[SG_LEVEL_COUNT][SG_FAMILY_COUNT];
 	struct sg_conf_service svc[SG_MAX_SERVICES];
+	struct sg_conf_set set[SG_MAX_NAMED_SETS];
 	struct sg_conf_budget events;
 	unsigned int ban_time_line, ban_max_line;
 	bool failed;
@@ -83,5 +93,54 @@ static inline struct sg_service_conf *sg_conf_service(struct sg_conf *c)
 
 /* "2/s", "600/h" or "1 per 7ms": a rate the way a user would write it. */
 void sg_conf_format_rate(__u64 interval_ns, __u64 count, char *buf, size_t len);
+
+/* config_values.c: value parsers; each records its error and returns it. */
+const char *sg_conf_quote(const char *v, char buf[SG_CONF_QUOTE_MAX + 4]);
+bool sg_conf_parse_uint(const char *v, __u64 min, __u64 max, __u64 *out);
+int sg_conf_uint(struct sg_conf *c, const char *key, const char *v, __u64 min,
+		 __u64 max, __u64 *out);
+int sg_conf_bool(struct sg_conf *c, const char *key, const char *v, bool *out);
+/* names is NULL-terminated; *out gets the index. */
+int sg_conf_choice(struct sg_conf *c, const char *key, const char *v,
+		   const char *const *names, const char *expected, int *out);
+bool sg_conf_is_off(const char *v);
+/* A rate "N/unit", or "off" where allow_off; count gets N. */
+int sg_conf_rate(struct sg_conf *c, const char *key, const char *v,
+		 bool allow_off, __u64 *interval, __u64 *count);
+int sg_conf_duration(struct sg_conf *c, const char *key, const char *v,
+		     bool allow_zero, __u64 *ns);
+/*
+ * Splits a list value at blanks and commas into word, one at a time.
+ * Returns the rest of the list, or NULL after the last word.
+ */
+const char *sg_conf_next_word(struct sg_conf *c, const char *key, const char *p,
+			      char *word, size_t size, int *err);
+
+/* config_keys.c: a budget's rate and burst keys, by kind. */
+extern const char *const sg_conf_rate_keys[SG_BUDGET_KIND_COUNT];
+extern const char *const sg_conf_burst_keys[SG_BUDGET_KIND_COUNT];
+/* The kind a "conn_rate", "member_request_burst", ... key is about. */
+int sg_conf_kind_of(const char *key);
+/* Key handlers shared by [source], [subnet] and [set NAME]. */
+int sg_conf_set_rate(struct sg_conf *c, const char *key, const char *v,
+		     struct sg_conf_budget *b);
+int sg_conf_set_burst(struct sg_conf *c, const char *key, const char *v,
+		      struct sg_conf_budget *b);
+int sg_conf_set_quota(struct sg_conf *c, const char *key, const char *v,
+		      struct sg_conf_budget *b);
+
+/* config_set_keys.c */
+extern const struct sg_conf_key sg_conf_set_keys[];
+int sg_conf_begin_set(struct sg_conf *c, const char *name);
+/* Checks of one [set NAME] once the file is read: budgets, action. */
+int sg_conf_finish_set(struct sg_conf *c, unsigned int i);
+/* Rate, burst into interval and limit; burst_key NULL for a quota. */
+int sg_conf_finish_budget(struct sg_conf *c, const char *section,
+			  const char *rate_key, const char *burst_key,
+			  const struct sg_conf_budget *b,
+			  struct sg_budget *out);
+/* The units the XDP program keeps a kind's state in: see slotguard.h. */
+int sg_conf_check_resolution(struct sg_conf *c, const char *section,
+			     unsigned int kind, const struct sg_conf_budget *b);
 
 #endif /* SLOTGUARD_CONFIG_H */

@@ -12,151 +12,6 @@
 #include <strings.h>
 #include "config.h"
 
-#define QUOTE_MAX  64 /* values quoted back in messages are cut here */
-#define SEPARATORS " \t,"
-
-static const char *quote(const char *v, char buf[QUOTE_MAX + 4])
-{
-	size_t n = strnlen(v, QUOTE_MAX + 1);
-
-	if (n > QUOTE_MAX) {
-		memcpy(buf, v, QUOTE_MAX);
-		strcpy(buf + QUOTE_MAX, "...");
-	} else {
-		memcpy(buf, v, n + 1);
-	}
-	return buf;
-}
-
-/* Plain decimal in [min, max], no sign, no blanks. */
-static bool parse_uint(const char *v, __u64 min, __u64 max, __u64 *out)
-{
-	__u64 n = 0;
-	size_t i;
-
-	if (!v[0])
-		return false;
-	for (i = 0; v[i]; i++) {
-		if (v[i] < '0' || v[i] > '9' ||
-		    n > (max - (__u64)(v[i] - '0')) / 10)
-			return false;
-		n = n * 10 + (__u64)(v[i] - '0');
-	}
-	if (n < min)
-		return false;
-	*out = n;
-	return true;
-}
-
-static int get_uint(struct sg_conf *c, const char *key, const char *v,
-		    __u64 min, __u64 max, __u64 *out)
-{
-	char q[QUOTE_MAX + 4];
-
-	if (parse_uint(v, min, max, out))
-		return 0;
-	if (strspn(v, "0123456789") != strlen(v))
-		return sg_conf_error(c, "%s: '%s' is not a whole number", key,
-				     quote(v, q));
-	return sg_conf_error(c, "%s: '%s' is out of range (%llu to %llu)", key,
-			     quote(v, q), (unsigned long long)min,
-			     (unsigned long long)max);
-}
-
-static int get_bool(struct sg_conf *c, const char *key, const char *v,
-		    bool *out)
-{
-	static const char *const yes[] = { "yes", "true", "on", "1" };
-	static const char *const no[] = { "no", "false", "off", "0" };
-	char q[QUOTE_MAX + 4];
-	size_t i;
-
-	for (i = 0; i < 4; i++) {
-		if (!strcasecmp(v, yes[i]) || !strcasecmp(v, no[i])) {
-			*out = !strcasecmp(v, yes[i]);
-			return 0;
-		}
-	}
-	return sg_conf_error(c, "%s: '%s' is not yes or no", key, quote(v, q));
-}
-
-/* names is NULL-terminated; *out gets the index. */
-static int get_choice(struct sg_conf *c, const char *key, const char *v,
-		      const char *const *names, const char *expected, int *out)
-{
-	char q[QUOTE_MAX + 4];
-	int i;
-
-	for (i = 0; names[i]; i++) {
-		if (!strcmp(v, names[i])) {
-			*out = i;
-			return 0;
-		}
-	}
-	return sg_conf_error(c, "%s: '%s' is not %s", key, quote(v, q),
-			     expected);
-}
-
-static bool is_off(const char *v)
-{
-	return !strcmp(v, "off");
-}
-
-/* A rate "N/unit", or "off" where allow_off; count gets N. */
-static int get_rate(struct sg_conf *c, const char *key, const char *v,
-		    bool allow_off, __u64 *interval, __u64 *count)
-{
-	char why[SG_ERR_LEN / 2];
-
-	if (allow_off && is_off(v)) {
-		*interval = 0;
-		*count = 0;
-		return 0;
-	}
-	if (sg_parse_rate(v, interval, why, sizeof(why)))
-		return sg_conf_error(c, "%s: %s%s", key, why,
-				     allow_off ? "; off disables it" : "");
-	/* sg_parse_rate accepted it, so it starts with a plain count. */
-	*count = strtoull(v, NULL, 10);
-	return 0;
-}
-
-static int get_duration(struct sg_conf *c, const char *key, const char *v,
-			bool allow_zero, __u64 *ns)
-{
-	char why[SG_ERR_LEN / 2];
-
-	if (sg_parse_duration(v, ns, why, sizeof(why)))
-		return sg_conf_error(c, "%s: %s", key, why);
-	if (!*ns && !allow_zero)
-		return sg_conf_error(c, "%s: must be longer than 0s", key);
-	return 0;
-}
-
-/*
- * Splits a list value at blanks and commas into word, one at a time.
- * Returns the rest of the list, or NULL after the last word.
- */
-static const char *next_word(struct sg_conf *c, const char *key, const char *p,
-			     char *word, size_t size, int *err)
-{
-	size_t n;
-
-	p += strspn(p, SEPARATORS);
-	n = strcspn(p, SEPARATORS);
-	if (!n)
-		return NULL;
-	if (n >= size) {
-		*err = sg_conf_error(c,
-				     "%s: '%.*s' is longer than %zu characters",
-				     key, (int)(n < 32 ? n : 32), p, size - 1);
-		return NULL;
-	}
-	memcpy(word, p, n);
-	word[n] = '\0';
-	return p + n;
-}
-
 static bool valid_ifname(const char *name)
 {
 	return strcmp(name, ".") && strcmp(name, "..") && !strpbrk(name, "/:");
@@ -168,7 +23,7 @@ static int set_interfaces(struct sg_conf *c, const char *key, const char *v)
 	unsigned int i, n = 0;
 	int err = 0;
 
-	while ((v = next_word(c, key, v, name, sizeof(name), &err))) {
+	while ((v = sg_conf_next_word(c, key, v, name, sizeof(name), &err))) {
 		if (!valid_ifname(name))
 			return sg_conf_error(
 				c, "%s: '%s' is not an interface name", key,
@@ -194,8 +49,8 @@ static int set_xdp_mode(struct sg_conf *c, const char *key, const char *v)
 	static const char *const names[] = { "auto", "native", "generic",
 					     NULL };
 
-	return get_choice(c, key, v, names, "auto, native or generic",
-			  &c->s.xdp_mode);
+	return sg_conf_choice(c, key, v, names, "auto, native or generic",
+			      &c->s.xdp_mode);
 }
 
 static int set_mode(struct sg_conf *c, const char *key, const char *v)
@@ -203,7 +58,7 @@ static int set_mode(struct sg_conf *c, const char *key, const char *v)
 	static const char *const names[] = { "monitor", "enforce", NULL };
 	int mode;
 
-	if (get_choice(c, key, v, names, "monitor or enforce", &mode))
+	if (sg_conf_choice(c, key, v, names, "monitor or enforce", &mode))
 		return -EINVAL;
 	c->s.cfg.mode = (__u32)mode;
 	c->s.mode_line = c->line; /* a reload into monitor names it */
@@ -216,14 +71,14 @@ static int set_mode(struct sg_conf *c, const char *key, const char *v)
  */
 static int set_metrics_listen(struct sg_conf *c, const char *key, const char *v)
 {
-	char host[INET6_ADDRSTRLEN + 2], q[QUOTE_MAX + 4];
+	char host[INET6_ADDRSTRLEN + 2], q[SG_CONF_QUOTE_MAX + 4];
 	unsigned char addr[16];
 	const char *colon = strrchr(v, ':');
 	size_t n = colon ? (size_t)(colon - v) : 0;
 	__u64 port;
 	bool ok;
 
-	if (is_off(v)) {
+	if (sg_conf_is_off(v)) {
 		c->s.metrics_listen[0] = '\0';
 		return 0;
 	}
@@ -238,7 +93,7 @@ static int set_metrics_listen(struct sg_conf *c, const char *key, const char *v)
 	} else {
 		ok = inet_pton(AF_INET, host, addr) == 1;
 	}
-	if (!ok || !parse_uint(colon + 1, 1, 65535, &port))
+	if (!ok || !sg_conf_parse_uint(colon + 1, 1, 65535, &port))
 		goto bad;
 	strcpy(c->s.metrics_listen, v);
 	return 0;
@@ -246,7 +101,7 @@ bad:
 	return sg_conf_error(
 		c,
 		"%s: '%s' is not ADDRESS:PORT (e.g. 127.0.0.1:9717 or [::1]:9717)",
-		key, quote(v, q));
+		key, sg_conf_quote(v, q));
 }
 
 /* Relative to the directory of the config file, as other daemons do. */
@@ -278,11 +133,11 @@ static int set_denylist(struct sg_conf *c, const char *key, const char *v)
 
 static int set_pin_dir(struct sg_conf *c, const char *key, const char *v)
 {
-	char q[QUOTE_MAX + 4];
+	char q[SG_CONF_QUOTE_MAX + 4];
 
 	if (v[0] != '/')
 		return sg_conf_error(c, "%s: '%s' is not an absolute path", key,
-				     quote(v, q));
+				     sg_conf_quote(v, q));
 	return set_path(c, key, v, c->s.pin_dir);
 }
 
@@ -290,7 +145,7 @@ static int set_max_tracked(struct sg_conf *c, const char *key, const char *v)
 {
 	__u64 n;
 
-	if (get_uint(c, key, v, 1024, 16777216, &n))
+	if (sg_conf_uint(c, key, v, 1024, 16777216, &n))
 		return -EINVAL;
 	c->s.max_tracked_sources = (__u32)n;
 	return 0;
@@ -298,7 +153,7 @@ static int set_max_tracked(struct sg_conf *c, const char *key, const char *v)
 
 static int set_keep_attached(struct sg_conf *c, const char *key, const char *v)
 {
-	return get_bool(c, key, v, &c->s.keep_attached);
+	return sg_conf_bool(c, key, v, &c->s.keep_attached);
 }
 
 static int set_protocol(struct sg_conf *c, const char *key, const char *v)
@@ -306,7 +161,7 @@ static int set_protocol(struct sg_conf *c, const char *key, const char *v)
 	static const char *const names[] = { "tcp", "udp", NULL };
 	int i;
 
-	if (get_choice(c, key, v, names, "tcp or udp", &i))
+	if (sg_conf_choice(c, key, v, names, "tcp or udp", &i))
 		return -EINVAL;
 	sg_conf_service(c)->svc.proto = i ? IPPROTO_UDP : IPPROTO_TCP;
 	return 0;
@@ -316,7 +171,7 @@ static int set_port(struct sg_conf *c, const char *key, const char *v)
 {
 	__u64 port;
 
-	if (get_uint(c, key, v, 1, 65535, &port))
+	if (sg_conf_uint(c, key, v, 1, 65535, &port))
 		return -EINVAL;
 	sg_conf_service(c)->svc.port = (__u16)port;
 	return 0;
@@ -330,7 +185,7 @@ static int set_destinations(struct sg_conf *c, const char *key, const char *v)
 	unsigned int i;
 	int err = 0;
 
-	while ((v = next_word(c, key, v, word, sizeof(word), &err))) {
+	while ((v = sg_conf_next_word(c, key, v, word, sizeof(word), &err))) {
 		if (sg_parse_cidr(word, &cidr, why, sizeof(why)))
 			return sg_conf_error(c, "%s: %s", key, why);
 		for (i = 0; i < sc->n_dsts; i++)
@@ -354,7 +209,7 @@ static int set_quic(struct sg_conf *c, const char *key, const char *v)
 	struct sg_conf_service *cs = &c->svc[c->s.n_services - 1];
 
 	cs->quic_line = c->line;
-	return get_bool(c, key, v, &cs->quic);
+	return sg_conf_bool(c, key, v, &cs->quic);
 }
 
 static int set_ceiling(struct sg_conf *c, const char *key, const char *v)
@@ -362,19 +217,37 @@ static int set_ceiling(struct sg_conf *c, const char *key, const char *v)
 	struct sg_conf_budget *b = &c->svc[c->s.n_services - 1].ceiling;
 
 	b->rate_line = c->line;
-	return get_rate(c, key, v, true, &b->interval_ns, &b->count);
+	return sg_conf_rate(c, key, v, true, &b->interval_ns, &b->count);
 }
 
-static int set_burst(struct sg_conf *c, const char *key, const char *v,
-		     struct sg_conf_budget *b)
+int sg_conf_set_burst(struct sg_conf *c, const char *key, const char *v,
+		      struct sg_conf_budget *b)
 {
 	b->burst_line = c->line;
-	return get_uint(c, key, v, 1, SG_CONF_RATE_MAX, &b->burst);
+	return sg_conf_uint(c, key, v, 1, SG_CONF_RATE_MAX, &b->burst);
+}
+
+int sg_conf_set_rate(struct sg_conf *c, const char *key, const char *v,
+		     struct sg_conf_budget *b)
+{
+	b->rate_line = c->line;
+	return sg_conf_rate(c, key, v, true, &b->interval_ns, &b->count);
+}
+
+/* N/period: the whole N may be spent at once, then one per period / N. */
+int sg_conf_set_quota(struct sg_conf *c, const char *key, const char *v,
+		      struct sg_conf_budget *b)
+{
+	int err = sg_conf_set_rate(c, key, v, b);
+
+	b->burst = b->count;
+	return err;
 }
 
 static int set_ceiling_burst(struct sg_conf *c, const char *key, const char *v)
 {
-	return set_burst(c, key, v, &c->svc[c->s.n_services - 1].ceiling);
+	return sg_conf_set_burst(c, key, v,
+				 &c->svc[c->s.n_services - 1].ceiling);
 }
 
 static const struct sg_conf_key slotguard_keys[] = {
@@ -405,10 +278,33 @@ static int level_of(const struct sg_conf *c)
 	return c->section == SG_SEC_SUBNET ? SG_LEVEL_SUBNET : SG_LEVEL_SOURCE;
 }
 
-/* conn_* and packet_* keys share handlers; the name says which budget. */
-static int kind_of(const char *key)
+const char *const sg_conf_rate_keys[SG_BUDGET_KIND_COUNT] = {
+	[SG_BUDGET_CONN] = "conn_rate",
+	[SG_BUDGET_PACKET] = "packet_rate",
+	[SG_BUDGET_QUOTA] = "conn_quota",
+	[SG_BUDGET_REQUEST] = "request_rate",
+	[SG_BUDGET_REQUEST_QUOTA] = "request_quota",
+};
+
+const char *const sg_conf_burst_keys[SG_BUDGET_KIND_COUNT] = {
+	[SG_BUDGET_CONN] = "conn_burst",
+	[SG_BUDGET_PACKET] = "packet_burst",
+	[SG_BUDGET_REQUEST] = "request_burst",
+};
+
+/* The budget keys share handlers; the name says which budget. */
+int sg_conf_kind_of(const char *key)
 {
-	return strncmp(key, "conn", 4) ? SG_BUDGET_PACKET : SG_BUDGET_CONN;
+	int k;
+
+	if (!strncmp(key, "member_", 7))
+		key += 7;
+	for (k = 0; k < SG_BUDGET_KIND_COUNT; k++)
+		if (!strcmp(key, sg_conf_rate_keys[k]) ||
+		    (sg_conf_burst_keys[k] &&
+		     !strcmp(key, sg_conf_burst_keys[k])))
+			return k;
+	return SG_BUDGET_PACKET; /* not reached: the tables name them all */
 }
 
 static int set_prefix(struct sg_conf *c, const char *key, const char *v)
@@ -420,9 +316,9 @@ static int set_prefix(struct sg_conf *c, const char *key, const char *v)
 
 	/* Network engineers write prefixes as "/24" as often as "24". */
 	/* IPv6 sources are tracked at /64 at most: a host owns its /64. */
-	err = get_uint(c, key, v[0] == '/' ? v + 1 : v, 1,
-		       family == SG_FAMILY_V4 ? 32 : SG_TRACK_V6_PREFIX_MAX,
-		       &n);
+	err = sg_conf_uint(c, key, v[0] == '/' ? v + 1 : v, 1,
+			   family == SG_FAMILY_V4 ? 32 : SG_TRACK_V6_PREFIX_MAX,
+			   &n);
 	if (err)
 		return err;
 	c->s.cfg.prefix_len[family][level] = (__u8)n;
@@ -432,36 +328,28 @@ static int set_prefix(struct sg_conf *c, const char *key, const char *v)
 
 static int set_level_rate(struct sg_conf *c, const char *key, const char *v)
 {
-	struct sg_conf_budget *b = &c->budget[level_of(c)][kind_of(key)];
-
-	b->rate_line = c->line;
-	return get_rate(c, key, v, true, &b->interval_ns, &b->count);
+	return sg_conf_set_rate(c, key, v,
+				&c->budget[level_of(c)][sg_conf_kind_of(key)]);
 }
 
 static int set_level_burst(struct sg_conf *c, const char *key, const char *v)
 {
-	return set_burst(c, key, v, &c->budget[level_of(c)][kind_of(key)]);
+	return sg_conf_set_burst(c, key, v,
+				 &c->budget[level_of(c)][sg_conf_kind_of(key)]);
 }
 
-/* N/period: the whole N may be spent at once, then one per period / N. */
-static int set_quota(struct sg_conf *c, const char *key, const char *v)
+static int set_level_quota(struct sg_conf *c, const char *key, const char *v)
 {
-	struct sg_conf_budget *b = &c->budget[level_of(c)][SG_BUDGET_QUOTA];
-	int err;
-
-	b->rate_line = c->line;
-	err = get_rate(c, key, v, true, &b->interval_ns, &b->count);
-	b->burst = b->count;
-	return err;
+	return sg_conf_set_quota(c, key, v,
+				 &c->budget[level_of(c)][sg_conf_kind_of(key)]);
 }
 
 static int set_ban_after(struct sg_conf *c, const char *key, const char *v)
 {
 	__u64 n;
 
-	/* The XDP program counts violations in 15 bits (SG_TRACK_WOULD_BANNED).
-	 */
-	if (get_uint(c, key, v, 0, SG_TRACK_VIOLATIONS_MAX, &n))
+	/* The XDP program counts violations in 16 bits. */
+	if (sg_conf_uint(c, key, v, 0, SG_TRACK_VIOLATIONS_MAX, &n))
 		return -EINVAL;
 	c->s.cfg.ban_after = (__u32)n;
 	return 0;
@@ -469,50 +357,98 @@ static int set_ban_after(struct sg_conf *c, const char *key, const char *v)
 
 static int set_ban_window(struct sg_conf *c, const char *key, const char *v)
 {
-	return get_duration(c, key, v, false, &c->s.cfg.ban_window_ns);
+	return sg_conf_duration(c, key, v, false, &c->s.cfg.ban_window_ns);
 }
 
 static int set_ban_time(struct sg_conf *c, const char *key, const char *v)
 {
 	c->ban_time_line = c->line;
-	return get_duration(c, key, v, false, &c->s.cfg.ban_time_ns);
+	return sg_conf_duration(c, key, v, false, &c->s.cfg.ban_time_ns);
 }
 
 static int set_ban_max(struct sg_conf *c, const char *key, const char *v)
 {
 	c->ban_max_line = c->line;
-	return get_duration(c, key, v, false, &c->s.cfg.ban_max_ns);
+	return sg_conf_duration(c, key, v, false, &c->s.cfg.ban_max_ns);
 }
 
 static int set_ban_memory(struct sg_conf *c, const char *key, const char *v)
 {
-	return get_duration(c, key, v, true, &c->s.cfg.ban_memory_ns);
+	return sg_conf_duration(c, key, v, true, &c->s.cfg.ban_memory_ns);
+}
+
+/*
+ * A factor like "5" or "2.5": ban only rates at least this many times the
+ * limit. Three decimals at most, from 1 (any excess) to 1000.
+ */
+static int set_min_excess(struct sg_conf *c, const char *key, const char *v)
+{
+	char whole[16] = "", frac[8] = "", q[SG_CONF_QUOTE_MAX + 4];
+	const char *dot = strchr(v, '.');
+	size_t nw = dot ? (size_t)(dot - v) : strlen(v);
+	__u64 w, f = 0, scale = 1000;
+
+	if (nw && nw < sizeof(whole))
+		memcpy(whole, v, nw);
+	if (dot && strlen(dot + 1) <= 3 && dot[1])
+		strcpy(frac, dot + 1);
+	if (!sg_conf_parse_uint(whole, 1, 1000, &w) ||
+	    (dot && (!frac[0] || !sg_conf_parse_uint(frac, 0, 999, &f))))
+		return sg_conf_error(
+			c,
+			"%s: '%s' is not a factor from 1 to 1000 (e.g. 5 or 2.5)",
+			key, sg_conf_quote(v, q));
+	for (nw = strlen(frac); nw < 3; nw++)
+		f *= 10;
+	if (w * scale + f > 1000 * scale)
+		return sg_conf_error(c, "%s: '%s' is more than 1000", key,
+				     sg_conf_quote(v, q));
+	c->s.cfg.min_excess_milli = (__u32)(w * scale + f);
+	return 0;
+}
+
+static int set_max_bans(struct sg_conf *c, const char *key, const char *v)
+{
+	__u64 n;
+
+	if (sg_conf_uint(c, key, v, 1024, 16777216, &n))
+		return -EINVAL;
+	c->s.max_bans = (__u32)n;
+	return 0;
 }
 
 /* No "off": an unlimited event rate would let a flood fill the ring. */
 static int set_events_rate(struct sg_conf *c, const char *key, const char *v)
 {
 	c->events.rate_line = c->line;
-	return get_rate(c, key, v, false, &c->events.interval_ns,
-			&c->events.count);
+	return sg_conf_rate(c, key, v, false, &c->events.interval_ns,
+			    &c->events.count);
 }
 
 static int set_events_burst(struct sg_conf *c, const char *key, const char *v)
 {
-	return set_burst(c, key, v, &c->events);
+	return sg_conf_set_burst(c, key, v, &c->events);
 }
 
 static const struct sg_conf_key level_keys[] = {
-	{ "prefix_v4", set_prefix },	   { "prefix_v6", set_prefix },
-	{ "conn_rate", set_level_rate },   { "conn_burst", set_level_burst },
-	{ "packet_rate", set_level_rate }, { "packet_burst", set_level_burst },
-	{ "conn_quota", set_quota },	   { NULL, NULL },
+	{ "prefix_v4", set_prefix },
+	{ "prefix_v6", set_prefix },
+	{ "conn_rate", set_level_rate },
+	{ "conn_burst", set_level_burst },
+	{ "packet_rate", set_level_rate },
+	{ "packet_burst", set_level_burst },
+	{ "conn_quota", set_level_quota },
+	{ "request_rate", set_level_rate },
+	{ "request_burst", set_level_burst },
+	{ "request_quota", set_level_quota },
+	{ NULL, NULL },
 };
 
 static const struct sg_conf_key ban_keys[] = {
 	{ "after", set_ban_after },   { "window", set_ban_window },
 	{ "time", set_ban_time },     { "max", set_ban_max },
-	{ "memory", set_ban_memory }, { NULL, NULL },
+	{ "memory", set_ban_memory }, { "min_excess", set_min_excess },
+	{ "max_bans", set_max_bans }, { NULL, NULL },
 };
 
 static const struct sg_conf_key events_keys[] = {
@@ -528,4 +464,5 @@ const struct sg_conf_key *const sg_conf_keys[SG_SEC_COUNT] = {
 	[SG_SEC_SUBNET] = level_keys,
 	[SG_SEC_BAN] = ban_keys,
 	[SG_SEC_EVENTS] = events_keys,
+	[SG_SEC_SET] = sg_conf_set_keys,
 };

@@ -89,8 +89,9 @@ static void print_service(FILE *f, const struct sg_service_conf *sc)
 	fputc('\n', f);
 }
 
-static void print_bans(FILE *f, const struct sg_config *cfg)
+static void print_bans(FILE *f, const struct sg_settings *s)
 {
+	const struct sg_config *cfg = &s->cfg;
 	char window[48], time[48], max[48], memory[48];
 
 	if (!cfg->ban_after) {
@@ -102,8 +103,46 @@ static void print_bans(FILE *f, const struct sg_config *cfg)
 	sg_format_duration(cfg->ban_max_ns, max, sizeof(max));
 	sg_format_duration(cfg->ban_memory_ns, memory, sizeof(memory));
 	fprintf(f,
-		"bans: after %u violations within %s, for %s doubling up to %s, remembered %s\n",
-		cfg->ban_after, window, time, max, memory);
+		"bans: after %u violations within %s at %u.%03ux the limit or more, for %s doubling up to %s, remembered %s; up to %u bans\n",
+		cfg->ban_after, window, cfg->min_excess_milli / 1000,
+		cfg->min_excess_milli % 1000, time, max, memory, s->max_bans);
+}
+
+/* "conn 2/s burst 20, packets ..., requests ...": one level or set. */
+static void print_budgets(FILE *f, const struct sg_budget *b)
+{
+	print_budget(f, "conn", &b[SG_BUDGET_CONN], false);
+	fprintf(f, ", ");
+	print_budget(f, "packets", &b[SG_BUDGET_PACKET], false);
+	fprintf(f, ", ");
+	print_budget(f, "quota", &b[SG_BUDGET_QUOTA], true);
+	fprintf(f, ", ");
+	print_budget(f, "requests", &b[SG_BUDGET_REQUEST], false);
+	fprintf(f, ", ");
+	print_budget(f, "request quota", &b[SG_BUDGET_REQUEST_QUOTA], true);
+}
+
+static void print_set(FILE *f, const struct sg_set_settings *ss)
+{
+	static const char *const actions[] = { "unused", "allow", "deny",
+					       "limit" };
+	const struct sg_set_conf *conf = &ss->conf;
+
+	fprintf(f, "set %s: %s, file %s", conf->name, actions[conf->action & 3],
+		ss->file[0] ? ss->file : "none");
+	if (conf->action == SG_SET_LIMIT) {
+		fprintf(f, "\n  shared: ");
+		print_budgets(f, conf->budget);
+		if (conf->flags & SG_SET_BAN_MEMBER)
+			fprintf(f, "; over it bans the member");
+	}
+	if (conf->flags & SG_SET_MEMBER_BUDGETS) {
+		fprintf(f, "\n  each member: ");
+		print_budgets(f, conf->member_budget);
+	}
+	if (conf->flags & SG_SET_MEMBER_NO_BAN)
+		fprintf(f, "\n  members are never banned");
+	fputc('\n', f);
 }
 
 void sg_settings_print(const struct sg_settings *s, FILE *f)
@@ -135,16 +174,12 @@ void sg_settings_print(const struct sg_settings *s, FILE *f)
 		fprintf(f, "%s /%u /%u: ", levels[i],
 			cfg->prefix_len[SG_FAMILY_V4][i],
 			cfg->prefix_len[SG_FAMILY_V6][i]);
-		print_budget(f, "conn", &cfg->budget[i][SG_BUDGET_CONN], false);
-		fprintf(f, ", ");
-		print_budget(f, "packets", &cfg->budget[i][SG_BUDGET_PACKET],
-			     false);
-		fprintf(f, ", ");
-		print_budget(f, "quota", &cfg->budget[i][SG_BUDGET_QUOTA],
-			     true);
+		print_budgets(f, cfg->budget[i]);
 		fputc('\n', f);
 	}
-	print_bans(f, cfg);
+	for (i = 0; i < s->n_sets && i < SG_MAX_NAMED_SETS; i++)
+		print_set(f, &s->sets[i]);
+	print_bans(f, s);
 	print_budget(f, "events:", &cfg->events, false);
 	fputc('\n', f);
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * List files: one CIDR per line, '#' comments, for `allow|deny replace` and
- * the daemon. One bad line rejects the whole file with "PATH:LINE: why";
- * the input is untrusted and fuzzed, so every line has a bounded buffer.
+ * List files: one CIDR per line, '#' comments (or what `ipset save` writes),
+ * for the set commands and the daemon. One bad line rejects the whole file
+ * with "PATH:LINE: why"; the input is untrusted and fuzzed, so every line
+ * has a bounded buffer.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +22,7 @@ struct list_file {
 	char *err;
 	size_t err_len;
 	struct sg_cidr *v;
+	unsigned int *lines; /* the line of each entry */
 	size_t n, cap;
 };
 
@@ -91,10 +93,56 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
+/*
+ * `ipset save` writes "create NAME TYPE ..." and "add NAME CIDR [opts]":
+ * the first says nothing we need, the second's CIDR is the entry.
+ */
+static char *list_ipset_line(char *s)
+{
+	char *p;
+
+	if (!strncmp(s, "create ", 7))
+		return NULL;
+	if (strncmp(s, "add ", 4))
+		return s;
+	p = s + 4 + strspn(s + 4, " \t");
+	p += strcspn(p, " \t"); /* the set's name */
+	p += strspn(p, " \t");
+	p[strcspn(p, " \t")] = '\0'; /* options like timeout follow */
+	return p;
+}
+
+static int list_push(struct list_file *lf, const struct sg_cidr *c)
+{
+	unsigned int *lines;
+	struct sg_cidr *v;
+
+	if (lf->n == SG_SET_MAX_ENTRIES) {
+		list_error(lf, "more than %d entries", SG_SET_MAX_ENTRIES);
+		return -EINVAL;
+	}
+	if (lf->n == lf->cap) {
+		lf->cap = lf->cap ? lf->cap * 2 : 64;
+		v = realloc(lf->v, lf->cap * sizeof(*v));
+		if (v)
+			lf->v = v;
+		lines = realloc(lf->lines, lf->cap * sizeof(*lines));
+		if (lines)
+			lf->lines = lines;
+		if (!v || !lines) {
+			list_error_at(lf, 0, "out of memory");
+			return -ENOMEM;
+		}
+	}
+	lf->lines[lf->n] = lf->line;
+	lf->v[lf->n++] = *c;
+	return 0;
+}
+
 static int list_add_line(struct list_file *lf, char *s)
 {
 	char why[SG_ERR_LEN / 2], *end;
-	struct sg_cidr c, *v;
+	struct sg_cidr c;
 
 	/* Editors on some systems start UTF-8 files with a byte order mark. */
 	if (lf->line == 1 && !strncmp(s, "\xef\xbb\xbf", 3))
@@ -107,58 +155,58 @@ static int list_add_line(struct list_file *lf, char *s)
 	*end = '\0';
 	while (is_blank(*s))
 		s++;
-	if (!*s)
+	s = list_ipset_line(s);
+	if (!s || !*s)
 		return 0;
 	if (sg_parse_cidr(s, &c, why, sizeof(why))) {
 		list_error(lf, "%s", why);
 		return -EINVAL;
 	}
-	if (lf->n == SG_LIST_MAX_ENTRIES) {
-		list_error(lf, "more than %d entries", SG_LIST_MAX_ENTRIES);
-		return -EINVAL;
+	return list_push(lf, &c);
+}
+
+/* Entry and line, sorted together. */
+struct list_entry {
+	struct sg_cidr c;
+	unsigned int line;
+};
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct list_entry *x = a, *y = b;
+	int d = sg_cidr_cmp(&x->c, &y->c);
+
+	return d ? d : (x->line > y->line) - (x->line < y->line);
+}
+
+/* Sorts and drops repeats (keeping the first line): a list is a set. */
+static int dedup(struct list_file *lf)
+{
+	struct list_entry *e = malloc((lf->n ? lf->n : 1) * sizeof(*e));
+	size_t i, out = 0;
+
+	if (!e)
+		return -ENOMEM;
+	for (i = 0; i < lf->n; i++)
+		e[i] = (struct list_entry){ lf->v[i], lf->lines[i] };
+	qsort(e, lf->n, sizeof(*e), entry_cmp);
+	for (i = 0; i < lf->n; i++) {
+		if (out && !sg_cidr_cmp(&e[out - 1].c, &e[i].c))
+			continue;
+		e[out++] = e[i];
 	}
-	if (lf->n == lf->cap) {
-		lf->cap = lf->cap ? lf->cap * 2 : 64;
-		v = realloc(lf->v, lf->cap * sizeof(*v));
-		if (!v) {
-			list_error_at(lf, 0, "out of memory");
-			return -ENOMEM;
-		}
-		lf->v = v;
+	for (i = 0; i < out; i++) {
+		lf->v[i] = e[i].c;
+		lf->lines[i] = e[i].line;
 	}
-	lf->v[lf->n++] = c;
+	lf->n = out;
+	free(e);
 	return 0;
 }
 
-static int cidr_cmp(const void *a, const void *b)
-{
-	const struct sg_cidr *x = a, *y = b;
-	int d;
-
-	if (x->family != y->family)
-		return x->family < y->family ? -1 : 1;
-	d = memcmp(x->addr, y->addr, sizeof(x->addr));
-	if (d)
-		return d;
-	return x->prefixlen < y->prefixlen ? -1 : x->prefixlen > y->prefixlen;
-}
-
-/* Sorts and drops repeats: a list is a set, however it was written. */
-static size_t dedup(struct sg_cidr *v, size_t n)
-{
-	size_t i, out = 0;
-
-	if (!n)
-		return 0;
-	qsort(v, n, sizeof(*v), cidr_cmp);
-	for (i = 1; i < n; i++)
-		if (cidr_cmp(&v[out], &v[i]))
-			v[++out] = v[i];
-	return out + 1;
-}
-
-int sg_read_list_file(const char *path, struct sg_cidr **out, size_t *count,
-		      char *err, size_t err_len)
+int sg_read_list_file_lines(const char *path, struct sg_cidr **out,
+			    unsigned int **lines, size_t *count, char *err,
+			    size_t err_len)
 {
 	struct list_file lf = { .path = path, .err = err, .err_len = err_len };
 	char buf[LIST_LINE_MAX + 1];
@@ -182,35 +230,29 @@ int sg_read_list_file(const char *path, struct sg_cidr **out, size_t *count,
 	/* An empty list is still an allocation, so callers need no case. */
 	if (!ret && !lf.v) {
 		lf.v = calloc(1, sizeof(*lf.v));
-		if (!lf.v) {
-			list_error_at(&lf, 0, "out of memory");
+		lf.lines = calloc(1, sizeof(*lf.lines));
+		if (!lf.v || !lf.lines)
 			ret = -ENOMEM;
-		}
 	}
+	if (!ret)
+		ret = dedup(&lf);
+	if (ret == -ENOMEM)
+		list_error_at(&lf, 0, "out of memory");
+	if (ret || !lines)
+		free(lf.lines);
 	if (ret) {
 		free(lf.v);
 		return ret;
 	}
 	*out = lf.v;
-	*count = dedup(lf.v, lf.n);
+	if (lines)
+		*lines = lf.lines;
+	*count = lf.n;
 	return 0;
 }
 
-int sg_settings_check_lists(const struct sg_settings *s, char *err,
-			    size_t err_len)
+int sg_read_list_file(const char *path, struct sg_cidr **out, size_t *count,
+		      char *err, size_t err_len)
 {
-	const char *files[SG_LIST_COUNT] = { s->allow_file, s->deny_file };
-	struct sg_cidr *v;
-	size_t n;
-	int i, ret;
-
-	for (i = 0; i < SG_LIST_COUNT; i++) {
-		if (!files[i][0])
-			continue;
-		ret = sg_read_list_file(files[i], &v, &n, err, err_len);
-		if (ret)
-			return ret;
-		free(v);
-	}
-	return 0;
+	return sg_read_list_file_lines(path, out, NULL, count, err, err_len);
 }

@@ -117,15 +117,15 @@ struct track_part {
 	struct track_walk *walk;
 	int fd;
 	__u32 start, end; /* buckets; UINT32_MAX: on to the end */
-	struct sg_track_key *keys;
+	struct sg_prefix_key *keys;
 	struct sg_track *vals;
 	__u32 n_last; /* the final batch, left in keys/vals for dedup */
-	struct sg_track_key *first; /* keys of the first batch, sorted */
+	struct sg_prefix_key *first; /* keys of the first batch, sorted */
 	__u32 n_first;
 	int ret;
 };
 
-static void track_deliver(struct track_walk *w, const struct sg_track_key *k,
+static void track_deliver(struct track_walk *w, const struct sg_prefix_key *k,
 			  const struct sg_track *v, __u32 n, bool locked)
 {
 	__u32 i;
@@ -141,7 +141,7 @@ static void track_deliver(struct track_walk *w, const struct sg_track_key *k,
 
 static int key_cmp(const void *a, const void *b)
 {
-	return memcmp(a, b, sizeof(struct sg_track_key));
+	return memcmp(a, b, sizeof(struct sg_prefix_key));
 }
 
 static void *track_part_run(void *arg)
@@ -251,7 +251,7 @@ static int track_threads(int fd, __u32 *buckets)
 static int track_batch(int fd, struct track_walk *w)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	struct sg_track_key *keys;
+	struct sg_prefix_key *keys;
 	struct sg_track *vals;
 	__u32 token, n, buckets = 0;
 	int threads = track_threads(fd, &buckets);
@@ -287,7 +287,7 @@ static int track_batch(int fd, struct track_walk *w)
  */
 static int track_keys(int fd, struct track_walk *w)
 {
-	struct sg_track_key key, next;
+	struct sg_prefix_key key, next;
 	struct sg_track t;
 	void *prev = NULL;
 

@@ -15,7 +15,7 @@
  */
 int sg_percpu_array_sum(int fd, __u32 entries, __u32 words, __u64 *sum);
 
-typedef void (*sg_track_fn)(const struct sg_track_key *key,
+typedef void (*sg_track_fn)(const struct sg_prefix_key *key,
 			    const struct sg_track *track, void *arg);
 /*
  * Call fn for every entry of the tracking table (sg_track); *count gets

@@ -18,11 +18,16 @@ static const char *const reason_names[SG_REASON_COUNT] = {
 	[SG_REASON_CONN_RATE] = "conn_rate",
 	[SG_REASON_PACKET_RATE] = "packet_rate",
 	[SG_REASON_CONN_QUOTA] = "conn_quota",
+	[SG_REASON_REQUEST_RATE] = "request_rate",
+	[SG_REASON_REQUEST_QUOTA] = "request_quota",
 	[SG_REASON_SUBNET_CONN_RATE] = "subnet_conn_rate",
 	[SG_REASON_SUBNET_PACKET_RATE] = "subnet_packet_rate",
 	[SG_REASON_SUBNET_CONN_QUOTA] = "subnet_conn_quota",
+	[SG_REASON_SUBNET_REQUEST_RATE] = "subnet_request_rate",
+	[SG_REASON_SUBNET_REQUEST_QUOTA] = "subnet_request_quota",
 	[SG_REASON_SERVICE_CEILING] = "service_ceiling",
 	[SG_REASON_UNTRACKED] = "untracked",
+	[SG_REASON_SET_LIMIT] = "set_limit",
 };
 
 static const char *const verdict_names[SG_VERDICT_COUNT] = {
@@ -58,6 +63,8 @@ const char *sg_reason_name(unsigned int reason)
 {
 	if (reason == SG_REASON_MANUAL)
 		return "manual";
+	if (reason == SG_REASON_FLEET)
+		return "fleet";
 	return LOOKUP(reason_names, reason);
 }
 

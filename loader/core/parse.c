@@ -231,6 +231,44 @@ not_cidr:
 	return -EINVAL;
 }
 
+bool sg_cidr_unmap(struct sg_cidr *c)
+{
+	static const __u8 mapped[12] = { 0, 0, 0, 0, 0,	   0,
+					 0, 0, 0, 0, 0xff, 0xff };
+
+	if (c->family != SG_FAMILY_V6 || c->prefixlen < 96 ||
+	    memcmp(c->addr, mapped, sizeof(mapped)))
+		return false;
+	memmove(c->addr, c->addr + 12, 4);
+	memset(c->addr + 4, 0, 12);
+	c->family = SG_FAMILY_V4;
+	c->prefixlen -= 96;
+	return true;
+}
+
+int sg_cidr_cmp(const struct sg_cidr *x, const struct sg_cidr *y)
+{
+	int d;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	d = memcmp(x->addr, y->addr, sizeof(x->addr));
+	if (d)
+		return d;
+	return x->prefixlen < y->prefixlen ? -1 : x->prefixlen > y->prefixlen;
+}
+
+void sg_cidr_truncate(struct sg_cidr *c, unsigned int len)
+{
+	unsigned int i;
+
+	if (len >= c->prefixlen)
+		return;
+	c->prefixlen = (__u8)len;
+	for (i = len / 8; i < sizeof(c->addr); i++)
+		c->addr[i] &= i == len / 8 ? (__u8)(0xff00 >> (len % 8)) : 0;
+}
+
 void sg_format_cidr(const struct sg_cidr *c, char *buf, size_t len)
 {
 	char addr[INET6_ADDRSTRLEN];

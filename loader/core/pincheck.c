@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * What sg_state_open checks beyond the maps it opens by name: the inner
- * maps of the maps-of-maps (pinned by the list code, or in a slot), the
+ * maps of the maps-of-maps (pinned by the set code, or in a slot), the
  * links, and the entries of the pin directory slotguard did not make,
  * which `status` reports. Expectations come from the compiled object.
  */
@@ -99,12 +99,12 @@ static struct bpf_map *sg_inner_template(struct bpf_object *obj, unsigned int i)
 	return bpf_map__inner_map(outer);
 }
 
-/* A pin the list code names: a map of its outer map's inner shape. */
+/* A pin the set code names: a map of its outer map's inner shape. */
 static int sg_inner_pin(int dir_fd, const char *name, void *arg)
 {
 	struct sg_inner_check *c = arg;
 	const struct sg_state *st = c->st;
-	int owner = sg_list_pin_owner(name), fd, ret;
+	int owner = sg_sets_pin_owner(name), fd, ret;
 	struct sg_map_shape have;
 	struct bpf_map *tmpl;
 	char what[64], why[SG_ERR_LEN / 2];
@@ -238,7 +238,7 @@ static bool sg_pin_is_ours(const char *name, int kind)
 		return kind == SG_PIN_DIR;
 	if (!strncmp(name, SG_PIN_LINK_PREFIX, strlen(SG_PIN_LINK_PREFIX)))
 		return kind == SG_PIN_LINK;
-	return sg_list_pin_owner(name) >= 0 && kind == SG_PIN_MAP;
+	return sg_sets_pin_owner(name) >= 0 && kind == SG_PIN_MAP;
 }
 
 static int sg_stray_visit(int dir_fd, const char *name, void *arg)

@@ -19,7 +19,7 @@ int sg_state_check_map(const struct sg_state *st, const char *name,
 		       bool check_max, char *why, size_t why_len, char *err,
 		       size_t err_len);
 /*
- * Every pin the list code names, and every map in a slot of a map-of-maps,
+ * Every pin the set code names, and every map in a slot of a map-of-maps,
  * has the shape of the outer map's inner template in obj.
  */
 int sg_state_check_inner(const struct sg_state *st, struct bpf_object *obj,

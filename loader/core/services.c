@@ -6,6 +6,7 @@
  * protected is never briefly unprotected during an apply.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include <linux/in.h>
@@ -45,6 +46,10 @@ static bool sg_dst_wanted(const struct sg_settings *s, int map, const void *key)
 	len = map == SG_MAP_DST_V4 ? sizeof(struct sg_dst_v4_key)
 				   : sizeof(struct sg_dst_v6_key);
 	for (i = 0; i < s->n_services; i++) {
+		struct sg_service svc = s->services[i].svc;
+
+		/* The name travels with the service, for labels and stats. */
+		snprintf(svc.name, sizeof(svc.name), "%s", s->services[i].name);
 		for (j = 0; j < s->services[i].n_dsts; j++) {
 			m = sg_dst_key(&s->services[i].dsts[j], i, &want);
 			if (m == map && !memcmp(&want, key, len))
@@ -96,14 +101,18 @@ int sg_services_apply(const struct sg_state *st, const struct sg_settings *s)
 		if (bpf_map_lookup_elem(st->fds[SG_MAP_SERVICES], &i, &old[i]))
 			return -errno;
 	for (i = 0; i < s->n_services; i++) {
+		struct sg_service svc = s->services[i].svc;
+
+		/* The name travels with the service, for labels and stats. */
+		snprintf(svc.name, sizeof(svc.name), "%s", s->services[i].name);
 		for (j = 0; j < s->services[i].n_dsts; j++) {
 			map = sg_dst_key(&s->services[i].dsts[j], i, &key);
 			if (bpf_map_update_elem(st->fds[map], &key, &unused,
 						BPF_ANY))
 				return -errno;
 		}
-		if (bpf_map_update_elem(st->fds[SG_MAP_SERVICES], &i,
-					&s->services[i].svc, BPF_ANY))
+		if (bpf_map_update_elem(st->fds[SG_MAP_SERVICES], &i, &svc,
+					BPF_ANY))
 			return -errno;
 		port.service = i + 1;
 		port.flags = s->services[i].svc.flags;

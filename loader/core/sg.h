@@ -44,7 +44,17 @@ struct sg_cidr {
  */
 int sg_parse_cidr(const char *text, struct sg_cidr *out, char *why,
 		  size_t why_len);
+/*
+ * An IPv4-mapped IPv6 prefix (::ffff:10.0.0.1, ::ffff:10.0.0.0/120), as
+ * dual-stack servers log IPv4 clients, made the IPv4 prefix it stands for,
+ * which is what the program sees. True if c was changed.
+ */
+bool sg_cidr_unmap(struct sg_cidr *c);
 void sg_format_cidr(const struct sg_cidr *c, char *buf, size_t len);
+/* Order: family, address, prefix length (shorter first). */
+int sg_cidr_cmp(const struct sg_cidr *a, const struct sg_cidr *b);
+/* Shorten to len bits, clearing the host bits. */
+void sg_cidr_truncate(struct sg_cidr *c, unsigned int len);
 /* "300ms", "10s", "5m", "24h", "2d"; no unit is an error. */
 int sg_parse_duration(const char *text, __u64 *ns, char *why, size_t why_len);
 /* "5/s", "300/h", "100/m", "2000/d" -> a GCRA interval (ns per token). */
@@ -61,8 +71,13 @@ void sg_format_duration(__u64 ns, char *buf, size_t len);
  */
 int sg_read_list_file(const char *path, struct sg_cidr **out, size_t *count,
 		      char *err, size_t err_len);
+/* The same, with *lines (malloc'ed) the line each entry first came from. */
+int sg_read_list_file_lines(const char *path, struct sg_cidr **out,
+			    unsigned int **lines, size_t *count, char *err,
+			    size_t err_len);
 
 /* ---- settings (config.c): the INI file ---------------------------- */
+struct sg_set_item;
 enum sg_xdp_mode {
 	SG_XDP_AUTO = 0, /* native, generic where the driver lacks native */
 	SG_XDP_NATIVE = 1,
@@ -77,6 +92,15 @@ struct sg_service_conf {
 	unsigned int n_dsts;
 };
 
+/* A [set NAME] section. */
+#define SG_MAX_NAMED_SETS 64
+#define SG_SET_NAME_LEN	  32
+struct sg_set_settings {
+	char file[PATH_MAX];	 /* "": entries come from commands only */
+	struct sg_set_conf conf; /* action, flags, budgets, name */
+	unsigned int line;	 /* of the [set NAME] header */
+};
+
 struct sg_settings {
 	const char *path; /* the file it came from (the caller's string, not
 			   * copied), or NULL for defaults */
@@ -88,9 +112,12 @@ struct sg_settings {
 	char deny_file[PATH_MAX];
 	char pin_dir[PATH_MAX];
 	__u32 max_tracked_sources;
+	__u32 max_bans;
 	bool keep_attached;
 	struct sg_service_conf services[SG_MAX_SERVICES];
 	unsigned int n_services;
+	struct sg_set_settings sets[SG_MAX_NAMED_SETS];
+	unsigned int n_sets;
 	struct sg_config cfg;	/* mode, prefixes, budgets, bans, events */
 	unsigned int mode_line; /* line of `mode` in path, 0: the default */
 };
@@ -117,9 +144,23 @@ int sg_settings_load(const char *path, struct sg_settings *s, char *err,
  */
 int sg_settings_load_whole(const char *path, struct sg_settings *s, char *err,
 			   size_t err_len);
-/* Read the allow and deny files the settings name: 0 or err as above. */
+/*
+ * Read the allow, deny and set files the settings name: 0, or err as above;
+ * a prefix in two of them is refused with the file and line of both.
+ */
 int sg_settings_check_lists(const struct sg_settings *s, char *err,
 			    size_t err_len);
+/*
+ * Every entry of the files the settings name, with set = settings index
+ * (0 allow, 1 deny, 2 + i for sets[i]), malloc'ed.
+ */
+int sg_settings_read_sets(const struct sg_settings *s, struct sg_set_item **out,
+			  size_t *count, char *err, size_t err_len);
+/* File and name of settings index i ("" and "" if none). */
+const char *sg_settings_set_file(const struct sg_settings *s, unsigned int i);
+const char *sg_settings_set_name(const struct sg_settings *s, unsigned int i);
+/* The flags only the settings decide (SG_FLAG_LEVEL_ON). */
+__u32 sg_settings_level_flags(const struct sg_settings *s);
 /* Human summary of the budgets, for `status` and `config check`. */
 void sg_settings_print(const struct sg_settings *s, FILE *f);
 
@@ -131,16 +172,27 @@ enum sg_map_id {
 	SG_MAP_SVC_STATE,
 	SG_MAP_DST_V4,
 	SG_MAP_DST_V6,
-	SG_MAP_LISTS_V4,
-	SG_MAP_LISTS_V6,
-	SG_MAP_BANS_V4,
-	SG_MAP_BANS_V6,
+	SG_MAP_SETS_V4,
+	SG_MAP_SETS_V6,
+	SG_MAP_SET_CONF,
+	SG_MAP_SET_STATE,
+	SG_MAP_SET_COUNTERS,
+	SG_MAP_BANS,
+	SG_MAP_BANS_LPM_V4,
+	SG_MAP_BANS_LPM_V6,
+	SG_MAP_BAN_NOTES,
+	SG_MAP_BAN_FILTER,
 	SG_MAP_TRACK,
+	SG_MAP_FIRST_SEEN,
+	SG_MAP_RECENT_REQUESTS,
+	SG_MAP_FLEET_HITS,
 	SG_MAP_GLOBALS,
 	SG_MAP_COUNTERS,
 	SG_MAP_STATS,
 	SG_MAP_IFSLOTS,
 	SG_MAP_IFACES,
+	SG_MAP_DAEMON,
+	SG_MAP_AUDIT,
 	SG_MAP_EVENTS,
 	SG_MAP_TRACE,
 	SG_MAP_VCACHE,
@@ -170,7 +222,7 @@ enum sg_state_open_flags {
  * Open every pinned map under dir and check each against the compiled
  * object (type, key and value sizes, flags, max_entries unless sized at
  * load, the ABI version in sg_config, the inner maps of maps-of-maps and
- * every pin the list code made), refusing symlinks. The one check every
+ * every pin the set code made), refusing symlinks. The one check every
  * command goes through. -ENOENT: nothing pinned (exit 3); -EPROTO,
  * -ERANGE: a pin of another shape; -ELOOP: a symlink. err says which pin
  * and what differs.
@@ -206,10 +258,12 @@ void sg_state_close(struct sg_state *st);
 /* The sg clock: CLOCK_MONOTONIC + the config's time offset. */
 __u64 sg_state_now(const struct sg_state *st);
 int sg_config_read(const struct sg_state *st, struct sg_config *cfg);
-/* Writes cfg, keeping the live SG_FLAGS_LISTS_MASK bits. */
+/* Writes cfg, keeping the live SG_FLAGS_OWNED_MASK bits. */
 int sg_config_write(const struct sg_state *st, const struct sg_config *cfg);
-/* lists.c: set and clear SG_FLAG_LIST_NONEMPTY bits (and bump generation). */
-int sg_config_list_bits(const struct sg_state *st, __u32 set, __u32 clear);
+/* Set and clear owned flag bits (and bump the generation). */
+int sg_config_flags(const struct sg_state *st, __u32 set, __u32 clear);
+/* Interface slots the counters map was sized for. */
+int sg_counter_slots(const struct sg_state *st, __u32 *slots);
 /*
  * Bump sg_config.generation after any change to lists or bans, so the XDP
  * program's per-CPU verdict cache (sg_vcache) forgets what it knew.
@@ -268,50 +322,127 @@ int sg_map_shape_cmp(const struct sg_map_shape *have,
 		     const struct sg_map_shape *want, bool check_max, char *why,
 		     size_t why_len);
 
-/* ---- lists (lists.c) ---------------------------------------------- */
+/* ---- sets (sets.c): allow (0), deny (1) and named sets ----------- */
 /*
- * The outer map (SG_MAP_LISTS_V4/V6) whose inner maps the list code pins
- * under this name in the pin directory, or -1 if it is not such a name.
+ * The outer map (SG_MAP_SETS_V4/V6) whose tries the set code pins under
+ * this name in the pin directory, or -1 if it is not such a name.
  */
-int sg_list_pin_owner(const char *name);
-/* Make sure both families of a list have an inner map in place. */
-int sg_list_ensure(const struct sg_state *st, unsigned int list);
-int sg_list_add(const struct sg_state *st, unsigned int list,
-		const struct sg_cidr *c);
+int sg_sets_pin_owner(const char *name);
+struct sg_set_item {
+	struct sg_cidr cidr;
+	__u16 set;	/* set id */
+	__u8 flags;	/* SG_ENTRY_RUNTIME (and ALLOWED from sg_set_match) */
+	__u64 added_ns; /* CLOCK_REALTIME */
+};
+/* Make sure both families have a trie in place. */
+int sg_sets_ensure(const struct sg_state *st);
+/* Every entry of every set, malloc'ed (never NULL on success). */
+int sg_sets_dump(const struct sg_state *st, struct sg_set_item **out,
+		 size_t *count);
 /*
- * All or nothing: on failure every entry this call added is removed again
- * and *failed (if not NULL) is the index of the entry that failed.
+ * Build fresh tries from items (sorted and deduplicated here; a prefix
+ * must be in one set only) and swap each family's in atomically.
  */
-int sg_list_add_many(const struct sg_state *st, unsigned int list,
-		     const struct sg_cidr *cidrs, size_t count, size_t *failed);
-/* 1 if exactly this prefix is on the list, 0 if not, or -errno. */
-int sg_list_contains(const struct sg_state *st, unsigned int list,
-		     const struct sg_cidr *c);
-int sg_list_del(const struct sg_state *st, unsigned int list,
-		const struct sg_cidr *c); /* -ENOENT if absent */
+int sg_sets_install(const struct sg_state *st, struct sg_set_item *items,
+		    size_t count);
+
+/* One change of one set, applied all or nothing. */
+struct sg_set_change {
+	unsigned int set;
+	const struct sg_cidr *add;
+	size_t n_add;
+	const struct sg_cidr *del; /* each must be in the set: -ENOENT */
+	size_t n_del;
+	bool replace; /* drop the set's other entries */
+	bool runtime; /* added by a command, not read from a file */
+};
+/* Which input refused a change: -EEXIST (in other_set) or -ENOENT. */
+struct sg_set_conflict {
+	size_t index;
+	unsigned int other_set;
+};
+int sg_set_change(const struct sg_state *st, const struct sg_set_change *ch,
+		  struct sg_set_conflict *conflict);
+/* One set's entries, sorted, malloc'ed. */
+int sg_set_dump(const struct sg_state *st, unsigned int set,
+		struct sg_set_item **out, size_t *count);
+int sg_set_counts(const struct sg_state *st,
+		  size_t counts[SG_MAX_SETS][SG_FAMILY_COUNT]);
+/* 1 if exactly this prefix is in the set, 0 if not, or -errno. */
+int sg_set_contains(const struct sg_state *st, unsigned int set,
+		    const struct sg_cidr *c);
+/* The longest entry of any set covering addr: 0, -ENOENT, or -errno. */
+int sg_set_match(const struct sg_state *st, const struct sg_cidr *addr,
+		 struct sg_set_item *out);
+/* The id of a set by name ("allow", "deny" or a [set NAME]), or -ENOENT. */
+int sg_set_id(const struct sg_state *st, const char *name);
+int sg_set_conf_read(const struct sg_state *st, unsigned int set,
+		     struct sg_set_conf *conf);
+/* What applying the settings' sets did. */
+struct sg_sets_report {
+	__u16 ids[SG_SET_FIRST_NAMED + SG_MAX_NAMED_SETS]; /* by settings index
+							    */
+	size_t before[SG_MAX_SETS], after[SG_MAX_SETS];	   /* entries by id */
+	size_t runtime_kept;	 /* entries commands added, kept */
+	size_t runtime_shadowed; /* ... now named by a file */
+	size_t dropped;		 /* entries of sets no longer configured */
+};
 /*
- * Atomic swap: fill fresh inner maps, then switch each family's slot with
- * one map update. Readers see the old list or the new one, never a mix
- * within a family. On failure nothing changed.
+ * Apply the settings' sets: ids by name, confs, then the entries: files
+ * (from sg_settings_read_sets) replace what came from files, what commands
+ * added stays.
  */
-int sg_list_replace(const struct sg_state *st, unsigned int list,
-		    const struct sg_cidr *cidrs, size_t count);
-int sg_list_flush(const struct sg_state *st, unsigned int list);
-/* All entries (both families), malloc'ed; free it. */
-int sg_list_dump(const struct sg_state *st, unsigned int list,
-		 struct sg_cidr **out, size_t *count);
-int sg_list_count(const struct sg_state *st, unsigned int list,
-		  unsigned int family, size_t *count);
+int sg_sets_apply(const struct sg_state *st, const struct sg_settings *s,
+		  struct sg_set_item *files, size_t n_files,
+		  struct sg_sets_report *rep);
+
+/* ---- audit (audit.c): manual changes, logged by the daemon ------- */
+/* Queue "TEXT" with the caller's uid, pid and login for the daemon. */
+int sg_audit_push(const struct sg_state *st, const char *text);
+/* Pop the oldest record: 0, or -ENOENT when there is none. */
+int sg_audit_pop(const struct sg_state *st, struct sg_audit_record *out);
 
 /* ---- bans (bans.c) ------------------------------------------------ */
 struct sg_ban_entry {
 	struct sg_cidr cidr;
 	struct sg_ban ban;
+	char note[SG_NOTE_LEN]; /* SG_BAN_NOTE: the reason given */
 };
+/* A manual ban; an existing longer one is kept unless replace is set. */
+struct sg_ban_spec {
+	__u64 duration_ns;
+	const char *note; /* NULL: none */
+	bool replace;	  /* shorten an existing longer ban too */
+	bool fleet;	  /* imported from the fleet, not made here */
+	bool local;	  /* not to be shared with the fleet */
+	__u16 origin;	  /* fleet: the peer's index */
+	__u16 offences;	  /* fleet: the origin's count; 0: as a manual ban */
+	__u8 reason;	  /* fleet: the origin's reason; 0: manual */
+	__u64 until_ns;	  /* fleet: the origin's end (sg clock); 0: use
+			   * duration_ns */
+};
+/* 0, or -EEXIST when a longer ban stays (see spec.replace). */
 int sg_ban_add(const struct sg_state *st, const struct sg_cidr *c,
-	       __u64 duration_ns, const char *note);
+	       const struct sg_ban_spec *spec);
+/* Many at once (one generation bump); *done says how many went in. */
+int sg_ban_add_many(const struct sg_state *st, const struct sg_cidr *c,
+		    size_t n, const struct sg_ban_spec *spec, size_t *done);
 int sg_ban_del(const struct sg_state *st, const struct sg_cidr *c);
+/* Every ban (live or remembered), malloc'ed. */
 int sg_ban_dump(const struct sg_state *st, struct sg_ban_entry **out,
 		size_t *count);
+/* Delete a ban the sweep found past its memory (no generation bump). */
+int sg_ban_forget(const struct sg_state *st, const struct sg_cidr *c);
+/* The ban at exactly this prefix: 0 or -ENOENT. */
+int sg_ban_get(const struct sg_state *st, const struct sg_cidr *c,
+	       struct sg_ban_entry *out);
+/*
+ * Bring the ban maps in line with the live config's levels: bans whose
+ * prefix is no longer a level's move to the LPM tries, and the
+ * SG_FLAG_BAN_* bits say where the program must look.
+ */
+int sg_bans_sync_levels(const struct sg_state *st, bool member_bans);
+/* Rebuild the half of the ban filter not in use from sg_bans, switch. */
+int sg_ban_filter_rebuild(const struct sg_state *st);
 
 #endif /* SLOTGUARD_SG_H */

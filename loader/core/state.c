@@ -20,21 +20,42 @@
 #include "slotguard.skel.h"
 
 const char *const sg_map_names[SG_MAP_COUNT] = {
-	[SG_MAP_CONFIG] = "sg_config",	   [SG_MAP_PORTS] = "sg_ports",
-	[SG_MAP_SERVICES] = "sg_services", [SG_MAP_SVC_STATE] = "sg_svc_state",
-	[SG_MAP_DST_V4] = "sg_dst_v4",	   [SG_MAP_DST_V6] = "sg_dst_v6",
-	[SG_MAP_LISTS_V4] = "sg_lists_v4", [SG_MAP_LISTS_V6] = "sg_lists_v6",
-	[SG_MAP_BANS_V4] = "sg_bans_v4",   [SG_MAP_BANS_V6] = "sg_bans_v6",
-	[SG_MAP_TRACK] = "sg_track",	   [SG_MAP_GLOBALS] = "sg_globals",
-	[SG_MAP_COUNTERS] = "sg_counters", [SG_MAP_STATS] = "sg_stats",
-	[SG_MAP_IFSLOTS] = "sg_ifslots",   [SG_MAP_IFACES] = "sg_ifaces",
-	[SG_MAP_EVENTS] = "sg_events",	   [SG_MAP_TRACE] = "sg_trace",
+	[SG_MAP_CONFIG] = "sg_config",
+	[SG_MAP_PORTS] = "sg_ports",
+	[SG_MAP_SERVICES] = "sg_services",
+	[SG_MAP_SVC_STATE] = "sg_svc_state",
+	[SG_MAP_DST_V4] = "sg_dst_v4",
+	[SG_MAP_DST_V6] = "sg_dst_v6",
+	[SG_MAP_SETS_V4] = "sg_sets_v4",
+	[SG_MAP_SETS_V6] = "sg_sets_v6",
+	[SG_MAP_SET_CONF] = "sg_set_conf",
+	[SG_MAP_SET_STATE] = "sg_set_state",
+	[SG_MAP_SET_COUNTERS] = "sg_set_counters",
+	[SG_MAP_BANS] = "sg_bans",
+	[SG_MAP_BANS_LPM_V4] = "sg_bans_lpm_v4",
+	[SG_MAP_BANS_LPM_V6] = "sg_bans_lpm_v6",
+	[SG_MAP_BAN_NOTES] = "sg_ban_notes",
+	[SG_MAP_BAN_FILTER] = "sg_ban_filter",
+	[SG_MAP_TRACK] = "sg_track",
+	[SG_MAP_FIRST_SEEN] = "sg_first_seen",
+	[SG_MAP_RECENT_REQUESTS] = "sg_recent_requests",
+	[SG_MAP_FLEET_HITS] = "sg_fleet_hits",
+	[SG_MAP_GLOBALS] = "sg_globals",
+	[SG_MAP_COUNTERS] = "sg_counters",
+	[SG_MAP_STATS] = "sg_stats",
+	[SG_MAP_IFSLOTS] = "sg_ifslots",
+	[SG_MAP_IFACES] = "sg_ifaces",
+	[SG_MAP_DAEMON] = "sg_daemon",
+	[SG_MAP_AUDIT] = "sg_audit",
+	[SG_MAP_EVENTS] = "sg_events",
+	[SG_MAP_TRACE] = "sg_trace",
 	[SG_MAP_VCACHE] = "sg_vcache",
 };
 
 bool sg_map_sized_at_load(unsigned int id)
 {
-	return id == SG_MAP_TRACK; /* max_tracked_sources */
+	/* max_tracked_sources, max_bans, the number of interfaces */
+	return id == SG_MAP_TRACK || id == SG_MAP_BANS || id == SG_MAP_COUNTERS;
 }
 
 void sg_state_init(struct sg_state *st)
@@ -248,27 +269,43 @@ static int sg_config_put(const struct sg_state *st, const struct sg_config *cfg)
 	return 0;
 }
 
-/* The list bits belong to the list code: every other writer keeps them. */
+/* The owned bits belong to the set and ban code: other writers keep them. */
 int sg_config_write(const struct sg_state *st, const struct sg_config *cfg)
 {
 	struct sg_config out = *cfg, live;
 
 	if (!sg_config_read(st, &live))
-		out.flags = (out.flags & ~SG_FLAGS_LISTS_MASK) |
-			    (live.flags & SG_FLAGS_LISTS_MASK);
+		out.flags = (out.flags & ~SG_FLAGS_OWNED_MASK) |
+			    (live.flags & SG_FLAGS_OWNED_MASK);
 	return sg_config_put(st, &out);
 }
 
-int sg_config_list_bits(const struct sg_state *st, __u32 set, __u32 clear)
+int sg_config_flags(const struct sg_state *st, __u32 set, __u32 clear)
 {
 	struct sg_config cfg;
 	int ret = sg_config_read(st, &cfg);
 
 	if (ret)
 		return ret;
-	cfg.flags = (cfg.flags & ~clear) | set;
+	set |= cfg.flags & ~clear;
+	if (set == cfg.flags)
+		return 0;
+	cfg.flags = set;
 	cfg.generation++;
 	return sg_config_put(st, &cfg);
+}
+
+int sg_counter_slots(const struct sg_state *st, __u32 *slots)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(st->fds[SG_MAP_COUNTERS], &info, &len))
+		return -errno;
+	*slots = info.max_entries / SG_COUNTERS_PER_SLOT;
+	if (*slots > SG_MAX_IFACES)
+		*slots = SG_MAX_IFACES;
+	return 0;
 }
 
 int sg_policy_changed(const struct sg_state *st)

@@ -14,15 +14,32 @@
 #include "daemon.h"
 #include "slotguard.skel.h"
 
-/* Slot for the interface's counters: the one it had, else the first free. */
+static bool sg_configured(const struct sg_daemon *d, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->settings.n_interfaces; i++)
+		if (!strncmp(d->settings.interfaces[i], name, SG_IFNAME_LEN))
+			return true;
+	return false;
+}
+
+/*
+ * Slot for the interface's counters: the one it had, else the first one
+ * free or held by an interface no longer configured. The counters map has
+ * room for as many slots as interfaces (plus "other").
+ */
 static int sg_iface_slot(struct sg_daemon *d, const char *name, __u32 ifindex,
 			 __u32 xdp_mode)
 {
 	struct sg_iface iface,
 		want = { .ifindex = ifindex, .xdp_mode = xdp_mode };
-	__u32 slot, found = 0, free_slot = 0;
+	__u32 slot, found = 0, free_slot = 0, slots;
+	int ret = sg_counter_slots(&d->st, &slots);
 
-	for (slot = 1; slot < SG_MAX_IFACES; slot++) {
+	if (ret)
+		return ret;
+	for (slot = 1; slot < slots; slot++) {
 		if (bpf_map_lookup_elem(d->st.fds[SG_MAP_IFACES], &slot,
 					&iface))
 			return -errno;
@@ -30,7 +47,8 @@ static int sg_iface_slot(struct sg_daemon *d, const char *name, __u32 ifindex,
 			found = slot;
 			break;
 		}
-		if (!iface.name[0] && !free_slot)
+		if (!free_slot &&
+		    (!iface.name[0] || !sg_configured(d, iface.name)))
 			free_slot = slot;
 	}
 	slot = found ? found : free_slot;

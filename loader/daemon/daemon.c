@@ -8,7 +8,9 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/random.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
@@ -78,10 +80,76 @@ int sg_daemon_prepare_dir(struct sg_daemon *d, char *err, size_t len)
 	return 0;
 }
 
+/* The bans of a resized ban table, read before it goes. */
+static int sg_carry_bans_read(struct sg_daemon *d, int fd)
+{
+	struct sg_prefix_key key, next;
+	struct sg_ban ban;
+	void *prev = NULL, *grown;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		if (!bpf_map_lookup_elem(fd, &next, &ban)) {
+			grown = realloc(d->carried, (d->n_carried +
+						     1) * sizeof(*d->carried));
+			if (!grown)
+				return -ENOMEM;
+			d->carried = grown;
+			d->carried[d->n_carried].key = next;
+			d->carried[d->n_carried++].ban = ban;
+		}
+		key = next;
+		prev = &key;
+	}
+	return 0;
+}
+
+static int sg_carry_bans_write(struct sg_daemon *d)
+{
+	size_t i, lost = 0;
+
+	for (i = 0; i < d->n_carried; i++)
+		if (bpf_map_update_elem(d->st.fds[SG_MAP_BANS],
+					&d->carried[i].key, &d->carried[i].ban,
+					BPF_ANY))
+			lost++;
+	if (d->n_carried)
+		sg_log(d, lost ? "warning" : "info",
+		       "ban table resized: %zu bans carried over%s", i - lost,
+		       lost ? ", some did not fit (max_bans)" : "");
+	free(d->carried);
+	d->carried = NULL;
+	d->n_carried = 0;
+	/* The filter of the new table is empty: fill it from the bans. */
+	return i ? sg_ban_filter_rebuild(&d->st) : 0;
+}
+
 /*
- * Reuse each pinned map (sg_state_open checked them all); a tracking
- * table of another size than configured starts over.
+ * A map the config sizes, pinned at another size: the ban table is carried
+ * over into the new one, the tracking and counter tables start over.
  */
+static int sg_resized(struct sg_daemon *d, int i, int fd, __u32 was, __u32 now,
+		      char *err, size_t len)
+{
+	int ret = 0;
+
+	if (i == SG_MAP_BANS)
+		ret = sg_carry_bans_read(d, fd);
+	else
+		sg_log(d, "warning",
+		       "%s resized (%u entries, configured %u): %s start over; "
+		       "bans and sets are kept",
+		       sg_map_names[i], was, now,
+		       i == SG_MAP_TRACK ? "per-source budgets" : "counters");
+	if (ret) {
+		snprintf(err, len, "%s/%s: %s", d->settings.pin_dir,
+			 sg_map_names[i], strerror(-ret));
+		return ret;
+	}
+	sg_pin_remove(d->pin_dir_fd, sg_map_names[i]);
+	return 0;
+}
+
+/* Reuse each pinned map: sg_state_open checked them all. */
 static int sg_reuse_pins(struct sg_daemon *d, const struct sg_state *pinned,
 			 bool *reused, char *err, size_t len)
 {
@@ -98,12 +166,10 @@ static int sg_reuse_pins(struct sg_daemon *d, const struct sg_state *pinned,
 		if (sg_map_sized_at_load(i) &&
 		    !sg_map_shape_fd(pinned->fds[i], &have) &&
 		    have.max_entries != bpf_map__max_entries(map)) {
-			sg_log(d, "warning",
-			       "%s/%s resized (%u entries, configured %u): "
-			       "it starts over; bans and lists are kept",
-			       d->settings.pin_dir, sg_map_names[i],
-			       have.max_entries, bpf_map__max_entries(map));
-			sg_pin_remove(d->pin_dir_fd, sg_map_names[i]);
+			ret = sg_resized(d, i, pinned->fds[i], have.max_entries,
+					 bpf_map__max_entries(map), err, len);
+			if (ret)
+				return ret;
 			continue;
 		}
 		ret = bpf_map__reuse_fd(map, pinned->fds[i]);
@@ -162,6 +228,10 @@ int sg_daemon_load(struct sg_daemon *d, char *err, size_t len)
 	}
 	bpf_map__set_max_entries(d->skel->maps.sg_track,
 				 d->settings.max_tracked_sources);
+	bpf_map__set_max_entries(d->skel->maps.sg_bans, d->settings.max_bans);
+	bpf_map__set_max_entries(d->skel->maps.sg_counters,
+				 (d->settings.n_interfaces + 1) *
+					 SG_COUNTERS_PER_SLOT);
 	ret = sg_reuse_pins(d, &pinned, reused, err, len);
 	sg_state_close(&pinned); /* libbpf holds its own copies */
 	if (ret)
@@ -186,56 +256,120 @@ int sg_daemon_load(struct sg_daemon *d, char *err, size_t len)
 		if (d->st.dir_fd < 0)
 			ret = -errno;
 	}
+	if (!ret)
+		ret = sg_carry_bans_write(d);
 	if (ret)
 		snprintf(err, len, "opening maps: %s", strerror(-ret));
 	return ret;
 }
 
-/* Write settings to the maps; lists come from their files when named. */
+/* A seed nobody outside can guess: first sightings, the ban filter. */
+static __u32 sg_new_seed(void)
+{
+	__u32 seed = 0;
+
+	while (!seed)
+		if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+			seed = (__u32)time(NULL) ^ (__u32)getpid();
+	return seed;
+}
+
+static bool sg_member_bans(const struct sg_settings *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n_sets; i++)
+		if (s->sets[i].conf.flags & SG_SET_BAN_MEMBER)
+			return true;
+	return false;
+}
+
+/* What a reload did to the sets, in one line. */
+static void sg_log_sets(struct sg_daemon *d, const struct sg_settings *s,
+			const struct sg_sets_report *rep)
+{
+	char line[768];
+	size_t o = 0;
+	unsigned int i, id, n = SG_SET_FIRST_NAMED + s->n_sets;
+
+	for (i = 0; i < n && o < sizeof(line) - 64; i++) {
+		id = rep->ids[i];
+		if (rep->before[id] == rep->after[id])
+			continue;
+		o += snprintf(line + o, sizeof(line) - o, "%s%s %zu -> %zu",
+			      o ? ", " : "", sg_settings_set_name(s, i),
+			      rep->before[id], rep->after[id]);
+	}
+	if (o)
+		sg_log(d, "info", "sets: %s entries%s", line,
+		       rep->runtime_kept ? " (runtime additions kept)" : "");
+	if (rep->runtime_shadowed)
+		sg_log(d, "info",
+		       "sets: %zu entries added by commands are now in a file",
+		       rep->runtime_shadowed);
+	if (rep->dropped)
+		sg_log(d, "warning",
+		       "sets: %zu entries of sets no longer in the config removed",
+		       rep->dropped);
+}
+
+/* The runtime config for s, keeping what belongs to the live state. */
+static void sg_live_config(struct sg_daemon *d, const struct sg_settings *s,
+			   const struct sg_config *old, struct sg_config *cfg)
+{
+	*cfg = s->cfg;
+	cfg->abi_version = SG_ABI_VERSION;
+	cfg->generation = old->generation + 1;
+	cfg->time_offset_ns = old->time_offset_ns;
+	cfg->hash_seed = old->hash_seed ? old->hash_seed : sg_new_seed();
+	cfg->ban_filter_half = old->ban_filter_half;
+	cfg->flags =
+		(cfg->flags & ~SG_FLAG_LEVEL_ON(0) & ~SG_FLAG_LEVEL_ON(1)) |
+		sg_settings_level_flags(s) | (old->flags & SG_FLAG_FIXED_CLOCK);
+	if (d->mode_override >= 0)
+		cfg->mode = d->mode_override;
+}
+
+/* Write settings to the maps; sets come from their files when named. */
 int sg_daemon_apply(struct sg_daemon *d, const struct sg_settings *s, char *err,
 		    size_t len)
 {
-	struct sg_config cfg = s->cfg, old = {};
-	const char *files[SG_LIST_COUNT] = { s->allow_file, s->deny_file };
-	struct sg_cidr *v[SG_LIST_COUNT] = { NULL, NULL };
-	size_t n[SG_LIST_COUNT] = { 0, 0 };
-	int i, ret = 0;
+	struct sg_config cfg, old = {};
+	struct sg_set_item *files = NULL;
+	struct sg_sets_report *rep = calloc(1, sizeof(*rep));
+	size_t n_files = 0;
+	int ret;
 
-	/* Read every list file before changing anything. */
-	for (i = 0; i < SG_LIST_COUNT && !ret; i++)
-		if (files[i][0])
-			ret = sg_read_list_file(files[i], &v[i], &n[i], err,
-						len)
-				      ? -EINVAL
-				      : 0;
-	if (!ret)
-		ret = sg_state_lock(&d->st, 5000);
+	/* Read every file before changing anything. */
+	ret = rep ? sg_settings_read_sets(s, &files, &n_files, err, len)
+		  : -ENOMEM;
+	if (ret) {
+		free(rep);
+		return ret == -ENOMEM ? ret : -EINVAL;
+	}
+	ret = sg_state_lock(&d->st, 5000);
 	if (ret == -EBUSY)
 		snprintf(err, len, "%s is locked by another command",
 			 d->st.pin_dir);
 	if (!ret) {
 		sg_config_read(&d->st, &old);
-		cfg.abi_version = SG_ABI_VERSION;
-		cfg.generation = old.generation + 1;
-		cfg.time_offset_ns = old.time_offset_ns;
-		cfg.flags |= old.flags & SG_FLAG_FIXED_CLOCK;
-		if (d->mode_override >= 0)
-			cfg.mode = d->mode_override;
+		sg_live_config(d, s, &old, &cfg);
 		ret = sg_services_apply(&d->st, s);
 		if (!ret)
 			ret = sg_config_write(&d->st, &cfg);
-		for (i = 0; i < SG_LIST_COUNT && !ret; i++) {
-			ret = sg_list_ensure(&d->st, i);
-			if (!ret && files[i][0])
-				ret = sg_list_replace(&d->st, i, v[i], n[i]);
-		}
+		if (!ret)
+			ret = sg_sets_apply(&d->st, s, files, n_files, rep);
+		if (!ret)
+			sg_log_sets(d, s, rep);
+		if (!ret)
+			ret = sg_bans_sync_levels(&d->st, sg_member_bans(s));
 		if (ret)
 			snprintf(err, len, "writing settings: %s",
 				 strerror(-ret));
 		close(d->st.lock_fd);
 		d->st.lock_fd = -1;
 	}
-	for (i = 0; i < SG_LIST_COUNT; i++)
-		free(v[i]);
+	free(files);
+	free(rep);
 	return ret;
 }

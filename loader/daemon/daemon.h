@@ -8,6 +8,7 @@
 #define SLOTGUARD_DAEMON_H
 
 #include <stdbool.h>
+#include <time.h>
 #include "core/sg.h"
 
 struct slotguard;
@@ -35,6 +36,13 @@ struct sg_daemon {
 	struct ring_buffer *events;
 	int log_format;
 	struct sg_ban_seen *seen;
+	struct sg_carried_ban {
+		struct sg_prefix_key key;
+		struct sg_ban ban;
+	} * carried; /* bans of a resized ban table, between load steps */
+	size_t n_carried;
+	size_t forgotten;      /* bans deleted since the filter was rebuilt */
+	time_t filter_rebuilt; /* when it last was */
 	__u64 last_log_second;
 	unsigned int logged_this_second;
 	unsigned int suppressed_this_second;

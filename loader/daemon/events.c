@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
@@ -142,6 +143,7 @@ static int sg_on_event(void *ctx, void *data, size_t size)
 	c.prefixlen = ev->prefixlen;
 	memcpy(c.addr, ev->addr, 16);
 	l.event = ev->type == SG_EVENT_WOULD_BAN ? "would_ban"
+		  : ev->type == SG_EVENT_LIMITED ? "limited"
 		  : ev->offences > 1		 ? "ban_escalated"
 						 : "ban";
 	l.cidr = &c;
@@ -182,16 +184,6 @@ static int sg_entry_cmp(const void *a, const void *b)
 	return diff ? diff : memcmp(x->cidr.addr, y->cidr.addr, 16);
 }
 
-static void sg_forget(struct sg_daemon *d, const struct sg_ban_entry *e)
-{
-	struct sg_lpm_v6_key key = { .prefixlen = e->cidr.prefixlen };
-	int map = e->cidr.family == SG_FAMILY_V4 ? SG_MAP_BANS_V4
-						 : SG_MAP_BANS_V6;
-
-	memcpy(key.addr, e->cidr.addr, 16);
-	bpf_map_delete_elem(d->st.fds[map], &key);
-}
-
 void sg_events_sweep(struct sg_daemon *d)
 {
 	struct sg_ban_entry *v = NULL, *was;
@@ -215,16 +207,28 @@ void sg_events_sweep(struct sg_daemon *d)
 		if (was) {
 			l.event = "unban";
 			l.cidr = &v[i].cidr;
-			l.budget = v[i].ban.reason == SG_REASON_MANUAL
-					   ? "manual"
-					   : sg_reason_name(v[i].ban.reason);
+			l.budget = sg_reason_name(v[i].ban.reason);
 			l.duration =
 				(v[i].ban.until_ns - v[i].ban.since_ns) / 1e9;
 			l.offences = v[i].ban.offences;
 			sg_log_ban(d, &l);
 		}
-		if (now - v[i].ban.until_ns >= cfg.ban_memory_ns)
-			sg_forget(d, &v[i]);
+		if (now - v[i].ban.until_ns >= cfg.ban_memory_ns &&
+		    !sg_ban_forget(&d->st, &v[i].cidr))
+			d->forgotten++;
+	}
+	/*
+	 * Forgotten bans leave their bits in the ban filter: rebuild it now
+	 * and then, so that it keeps saying "surely not banned" for most.
+	 */
+	if (d->forgotten && time(NULL) - d->filter_rebuilt >= 10 &&
+	    !sg_state_lock(&d->st, 0)) {
+		if (!sg_ban_filter_rebuild(&d->st)) {
+			d->forgotten = 0;
+			d->filter_rebuilt = time(NULL);
+		}
+		close(d->st.lock_fd);
+		d->st.lock_fd = -1;
 	}
 	if (active) /* v is NULL when there are no bans: no qsort(NULL, 0) */
 		qsort(v, active, sizeof(*v), sg_entry_cmp);

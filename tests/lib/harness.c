@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 #include "slotguard.skel.h"
 #include "harness.h"
+#include "core/mapread.h"
 
 /* Per-CPU values are laid out 8-byte aligned, one per possible CPU. */
 #define SG_H_PERCPU_MAX 1024
@@ -41,6 +42,22 @@ void sg_h_config_defaults(struct sg_config *cfg)
 	cfg->prefix_len[SG_FAMILY_V6][SG_LEVEL_SOURCE] = 64;
 	cfg->prefix_len[SG_FAMILY_V6][SG_LEVEL_SUBNET] = 48;
 	cfg->time_offset_ns = SG_H_START_NS;
+	cfg->hash_seed = 0x5eed;
+	/* Bans at any excess, as before min_excess: tests set it to test it. */
+	cfg->min_excess_milli = 1000;
+}
+
+/* The level bits follow from the budgets, as the daemon computes them. */
+static __u32 level_flags(const struct sg_config *cfg)
+{
+	__u32 flags = 0;
+	unsigned int l, k;
+
+	for (l = 0; l < SG_LEVEL_COUNT; l++)
+		for (k = 0; k < SG_BUDGET_KIND_COUNT; k++)
+			if (cfg->budget[l][k].interval_ns)
+				flags |= SG_FLAG_LEVEL_ON(l);
+	return flags;
 }
 
 struct sg_budget sg_h_budget(__u64 per, __u64 period_ns, __u64 burst)
@@ -84,6 +101,16 @@ int sg_h_open_opts(struct sg_h *h, const struct sg_h_opts *opts)
 	h->skel = slotguard__open();
 	if (!h->skel)
 		return -errno;
+	err = bpf_map__set_max_entries(h->skel->maps.sg_counters,
+				       SG_MAX_IFACES * SG_COUNTERS_PER_SLOT);
+	if (err)
+		goto fail;
+	if (opts && opts->bans_entries) {
+		err = bpf_map__set_max_entries(h->skel->maps.sg_bans,
+					       opts->bans_entries);
+		if (err)
+			goto fail;
+	}
 	if (opts && opts->track_entries) {
 		err = bpf_map__set_max_entries(h->skel->maps.sg_track,
 					       opts->track_entries);
@@ -141,7 +168,21 @@ int sg_h_config_write(struct sg_h *h)
 	if (live.generation > h->cfg.generation)
 		h->cfg.generation = live.generation;
 	h->cfg.generation++;
-	return sg_config_write(&h->st, &h->cfg);
+	h->cfg.flags &= ~(SG_FLAG_LEVEL_ON(0) | SG_FLAG_LEVEL_ON(1));
+	h->cfg.flags |= level_flags(&h->cfg);
+	err = sg_config_write(&h->st, &h->cfg);
+	/* Look for bans at every level, as member bans need at the source. */
+	if (!err && !h->own_ban_flags)
+		err = sg_config_flags(
+			&h->st,
+			SG_FLAG_BAN_HASH(0, 0) | SG_FLAG_BAN_HASH(0, 1) |
+				SG_FLAG_BAN_HASH(1, 0) | SG_FLAG_BAN_HASH(1, 1),
+			0);
+	if (!err)
+		err = sg_config_read(&h->st, &live);
+	if (!err)
+		h->cfg.generation = live.generation;
+	return err;
 }
 
 int sg_h_clock(struct sg_h *h, __u64 now_ns)
@@ -257,16 +298,51 @@ static int percpu_sum(int fd, __u32 key, __u64 *sum, size_t n_u64)
 int sg_h_counter(struct sg_h *h, unsigned int verdict, unsigned int reason,
 		 struct sg_counter *out)
 {
+	unsigned int svc;
+	__u64 sum[2];
+	int err;
+
+	/* Tests count frames of every service together, as before. */
+	memset(out, 0, sizeof(*out));
+	for (svc = 0; svc < SG_COUNTER_SERVICES; svc++) {
+		err = percpu_sum(h->st.fds[SG_MAP_COUNTERS],
+				 sg_counter_index(h->slot, svc, verdict,
+						  reason),
+				 sum, 2);
+		if (err)
+			return err;
+		out->packets += sum[0];
+		out->bytes += sum[1];
+	}
+	return 0;
+}
+
+int sg_h_counter_service(struct sg_h *h, unsigned int service,
+			 unsigned int verdict, unsigned int reason,
+			 struct sg_counter *out)
+{
 	__u64 sum[2];
 	int err;
 
 	err = percpu_sum(h->st.fds[SG_MAP_COUNTERS],
-			 sg_counter_index(h->slot, verdict, reason), sum, 2);
-	if (err)
-		return err;
+			 sg_counter_index(h->slot, service, verdict, reason),
+			 sum, 2);
 	out->packets = sum[0];
 	out->bytes = sum[1];
-	return 0;
+	return err;
+}
+
+int sg_h_set_counter(struct sg_h *h, unsigned int set, unsigned int verdict,
+		     struct sg_counter *out)
+{
+	__u64 sum[2];
+	int err;
+
+	err = percpu_sum(h->st.fds[SG_MAP_SET_COUNTERS],
+			 sg_set_counter_index(set, verdict), sum, 2);
+	out->packets = sum[0];
+	out->bytes = sum[1];
+	return err;
 }
 
 int sg_h_stat(struct sg_h *h, unsigned int stat, __u64 *out)
@@ -283,18 +359,45 @@ int sg_h_trace(struct sg_h *h, struct sg_trace *out)
 	return 0;
 }
 
-int sg_h_snap(struct sg_h *h, struct sg_h_snap *s)
+/* The counters of h->slot, all services summed: one batch read. */
+static int snap_counters(struct sg_h *h, struct sg_h_snap *s)
 {
-	unsigned int v, r, i;
+	const __u32 words = sizeof(struct sg_counter) / sizeof(__u64);
+	__u64 *sum = calloc((size_t)SG_MAX_IFACES * SG_COUNTERS_PER_SLOT,
+			    sizeof(struct sg_counter));
+	unsigned int svc, v, r;
+	__u64 *c;
 	int err;
 
-	for (v = 0; v < SG_VERDICT_COUNT; v++) {
-		for (r = 0; r < SG_REASON_COUNT; r++) {
-			err = sg_h_counter(h, v, r, &s->c[v][r]);
-			if (err)
-				return err;
+	if (!sum)
+		return -ENOMEM;
+	err = sg_percpu_array_sum(h->st.fds[SG_MAP_COUNTERS],
+				  SG_MAX_IFACES * SG_COUNTERS_PER_SLOT, words,
+				  sum);
+	memset(s->c, 0, sizeof(s->c));
+	for (svc = 0; !err && svc < SG_COUNTER_SERVICES; svc++) {
+		for (v = 0; v < SG_VERDICT_COUNT; v++) {
+			for (r = 0; r < SG_REASON_COUNT; r++) {
+				c = sum + (size_t)sg_counter_index(h->slot, svc,
+								   v, r) *
+						  words;
+				s->c[v][r].packets += c[0];
+				s->c[v][r].bytes += c[1];
+			}
 		}
 	}
+	free(sum);
+	return err;
+}
+
+int sg_h_snap(struct sg_h *h, struct sg_h_snap *s)
+{
+	unsigned int i;
+	int err;
+
+	err = snap_counters(h, s);
+	if (err)
+		return err;
 	for (i = 0; i < SG_STAT_COUNT; i++) {
 		err = sg_h_stat(h, i, &s->stats[i]);
 		if (err)

@@ -33,6 +33,7 @@ struct sg_h {
 	int ncpus;		/* values per per-CPU lookup */
 	unsigned int slot;	/* counter slot test frames are counted in */
 	struct sg_config cfg;	/* what sg_h_config_write() writes */
+	bool own_ban_flags;	/* the test sets SG_FLAG_BAN_* itself */
 	struct ring_buffer *rb; /* made on the first sg_h_events() */
 	struct sg_event *events;
 	size_t n_events, cap_events;
@@ -40,6 +41,7 @@ struct sg_h {
 
 struct sg_h_opts {
 	__u32 track_entries; /* sg_track max_entries; 0: the object's */
+	__u32 bans_entries;  /* sg_bans max_entries; 0: the object's */
 };
 
 /*
@@ -66,7 +68,9 @@ void sg_h_close(struct sg_h *h);
 
 /*
  * Enforce mode, parse trace and fixed clock at SG_H_START_NS, prefixes
- * /32 /24 /64 /48, every budget, ban and event limit off.
+ * /32 /24 /64 /48, every budget, ban and event limit off, min_excess 1
+ * (any excess bans). Writing it sets the level bits from the budgets and
+ * the ban bits for every level.
  */
 void sg_h_config_defaults(struct sg_config *cfg);
 /* Write h->cfg as an apply would: with the live generation plus one. */
@@ -96,6 +100,12 @@ int sg_h_run_raw(struct sg_h *h, const void *data, size_t len);
 int sg_h_counter(struct sg_h *h, unsigned int verdict, unsigned int reason,
 		 struct sg_counter *out);
 int sg_h_stat(struct sg_h *h, unsigned int stat, __u64 *out);
+/* One service's counter (index + 1; 0: none), and a set's by verdict. */
+int sg_h_counter_service(struct sg_h *h, unsigned int service,
+			 unsigned int verdict, unsigned int reason,
+			 struct sg_counter *out);
+int sg_h_set_counter(struct sg_h *h, unsigned int set, unsigned int verdict,
+		     struct sg_counter *out);
 int sg_h_trace(struct sg_h *h, struct sg_trace *out);
 
 /* Every counter of h->slot and every stat, to diff around an action. */
@@ -132,15 +142,22 @@ __u64 sg_h_stat_delta(const struct sg_h_snap *before,
 
 /* Text CIDR or bare address to struct sg_cidr (inet_pton, no loader). */
 int sg_h_cidr(const char *text, struct sg_cidr *out);
-/* sg_list_ensure + sg_list_add of the loader core. */
+/* Add a prefix to a set (0 allow, 1 deny, named from 2) via the core. */
 int sg_h_list_add(struct sg_h *h, unsigned int list, const char *cidr);
+/*
+ * Make set id a set with this action and budgets (NULL: none), as a
+ * config's [set NAME] would; flags are SG_SET_*.
+ */
+int sg_h_set(struct sg_h *h, unsigned int id, unsigned int action,
+	     unsigned int flags, const struct sg_budget *budget,
+	     const struct sg_budget *member);
 
 /*
  * The ban whose key is exactly `cidr`: 0, or -ENOENT when there is none
  * (a shorter covering ban does not count).
  */
 int sg_h_ban_get(struct sg_h *h, const char *cidr, struct sg_ban *out);
-/* Number of entries in sg_bans_v4 or sg_bans_v6. */
+/* Number of bans of one family (hash and LPM). */
 int sg_h_ban_count(struct sg_h *h, unsigned int family, size_t *out);
 /* Number of entries in sg_track. */
 int sg_h_track_count(struct sg_h *h, size_t *out);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -41,35 +42,48 @@ int sg_h_cidr(const char *text, struct sg_cidr *out)
 
 int sg_h_list_add(struct sg_h *h, unsigned int list, const char *cidr)
 {
+	struct sg_set_change ch = { .set = list, .n_add = 1 };
 	struct sg_cidr c;
 	int err;
 
 	err = sg_h_cidr(cidr, &c);
 	if (err)
 		return err;
-	err = sg_list_ensure(&h->st, list);
-	if (err)
-		return err;
-	return sg_list_add(&h->st, list, &c);
+	ch.add = &c;
+	return sg_set_change(&h->st, &ch, NULL);
+}
+
+int sg_h_set(struct sg_h *h, unsigned int id, unsigned int action,
+	     unsigned int flags, const struct sg_budget *budget,
+	     const struct sg_budget *member)
+{
+	struct sg_set_conf conf = { .action = action, .flags = flags };
+	__u32 key = id;
+
+	snprintf(conf.name, sizeof(conf.name), "set%u", id);
+	if (budget)
+		memcpy(conf.budget, budget, sizeof(conf.budget));
+	if (member)
+		memcpy(conf.member_budget, member, sizeof(conf.member_budget));
+	if (bpf_map_update_elem(h->st.fds[SG_MAP_SET_CONF], &key, &conf,
+				BPF_ANY))
+		return -errno;
+	return sg_policy_changed(&h->st);
 }
 
 int sg_h_ban_get(struct sg_h *h, const char *cidr, struct sg_ban *out)
 {
-	struct sg_lpm_v6_key key = {};
+	struct sg_ban_entry e;
 	struct sg_cidr c;
-	int err, fd;
+	int err;
 
 	err = sg_h_cidr(cidr, &c);
 	if (err)
 		return err;
-	key.prefixlen = c.prefixlen;
-	memcpy(key.addr, c.addr, 16);
-	fd = h->st.fds[c.family == SG_FAMILY_V4 ? SG_MAP_BANS_V4
-						: SG_MAP_BANS_V6];
-	/* An LPM lookup answers with the longest cover: insist on ours. */
-	if (bpf_map_lookup_elem(fd, &key, out))
-		return -errno;
-	return out->prefixlen == c.prefixlen ? 0 : -ENOENT;
+	err = sg_ban_get(&h->st, &c, &e);
+	if (!err)
+		*out = e.ban;
+	return err;
 }
 
 static int count_keys(int fd, size_t key_size, size_t *out)
@@ -93,16 +107,20 @@ static int count_keys(int fd, size_t key_size, size_t *out)
 
 int sg_h_ban_count(struct sg_h *h, unsigned int family, size_t *out)
 {
-	if (family == SG_FAMILY_V4)
-		return count_keys(h->st.fds[SG_MAP_BANS_V4],
-				  sizeof(struct sg_lpm_v4_key), out);
-	return count_keys(h->st.fds[SG_MAP_BANS_V6],
-			  sizeof(struct sg_lpm_v6_key), out);
+	struct sg_ban_entry *v = NULL;
+	size_t n = 0, i;
+	int err = sg_ban_dump(&h->st, &v, &n);
+
+	*out = 0;
+	for (i = 0; !err && i < n; i++)
+		*out += v[i].cidr.family == family;
+	free(v);
+	return err;
 }
 
 int sg_h_track_count(struct sg_h *h, size_t *out)
 {
-	return count_keys(h->st.fds[SG_MAP_TRACK], sizeof(struct sg_track_key),
+	return count_keys(h->st.fds[SG_MAP_TRACK], sizeof(struct sg_prefix_key),
 			  out);
 }
 
@@ -142,8 +160,10 @@ int sg_h_ban_add(struct sg_h *h, const char *cidr, __u64 duration_ns)
 {
 	struct sg_cidr c;
 	int err = sg_h_cidr(cidr, &c);
+	struct sg_ban_spec spec = { .duration_ns = duration_ns,
+				    .note = "test" };
 
 	if (err)
 		return err;
-	return sg_ban_add(&h->st, &c, duration_ns, "test");
+	return sg_ban_add(&h->st, &c, &spec);
 }

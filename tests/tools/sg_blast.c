@@ -51,8 +51,9 @@ static const char usage[] =
 	"  --dport PORT         destination port (default 443)\n"
 	"  --proto tcp|udp      TCP SYN (default) or UDP datagrams\n"
 	"  --src ADDR           first source address (default 10.64.0.1)\n"
-	"  --sources N          sources from --src on, a power of two up to\n"
-	"                       2^24 (default 1); each comes once per N frames\n"
+	"  --sources N          sources from --src on, 1 to 2^24 (default 1);\n"
+	"                       each comes once per N frames (a power of two\n"
+	"                       costs the sender least)\n"
 	"  --allow ADDR         also send from ADDR ...\n"
 	"  --allow-every N      ... every Nth frame (default 0: never)\n"
 	"  --seconds S          how long to send (default 5, fractions allowed)\n"
@@ -229,9 +230,8 @@ static int parse_args(int argc, char **argv, struct blast_opts *o)
 		return bad_usage("unexpected argument", argv[optind]);
 	if (!o->dev || !o->dst_mac || !o->dst)
 		return bad_usage("--dev, --dst-mac and --dst are needed", "");
-	if (!o->sources || o->sources > BLAST_MAX_SOURCES ||
-	    (o->sources & (o->sources - 1)))
-		return bad_usage("--sources is a power of two up to 2^24", "");
+	if (!o->sources || o->sources > BLAST_MAX_SOURCES)
+		return bad_usage("--sources is 1 to 2^24", "");
 	if (!o->batch || o->batch > BLAST_MAX_BATCH)
 		return bad_usage("--batch is 1 to 256", "");
 	if (o->dport < 1 || o->dport > 65535)
@@ -354,6 +354,9 @@ int main(int argc, char **argv)
 	skel->rodata->blast_ifindex = ifindex;
 	skel->rodata->blast_src_base = src;
 	skel->rodata->blast_src_mask = o.sources - 1;
+	/* Any other count takes a modulo per frame instead of a mask. */
+	if (o.sources & (o.sources - 1))
+		skel->rodata->blast_src_count = o.sources;
 	skel->rodata->blast_allow_src = allow;
 	skel->rodata->blast_allow_every = o.allow_every;
 	/* Checksum field offset inside the TCP (16) or UDP (6) header. */

@@ -59,7 +59,11 @@ static void configure(struct sg_state *st, bool over)
 		}
 	}
 	cfg.ban_window_ns = 60ULL * 1000000000ULL;
-	sg_config_write(st, &cfg); /* keeps the list bits */
+	cfg.hash_seed = 0x5eed;
+	cfg.min_excess_milli = 1000;
+	cfg.flags = SG_FLAG_LEVEL_ON(0) | SG_FLAG_LEVEL_ON(1);
+	sg_config_write(st, &cfg); /* keeps the set and ban bits */
+	sg_bans_sync_levels(st, false);
 	bpf_map_update_elem(st->fds[SG_MAP_SERVICES], &idx, &svc, BPF_ANY);
 	bpf_map_update_elem(st->fds[SG_MAP_PORTS], &key, &slot, BPF_ANY);
 }
@@ -84,6 +88,9 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* A small HTTP request, as a data segment with PSH carries one. */
+static const char request_bytes[] = "POST /book HTTP/1.1\r\nHost: x\r\n\r\n";
+
 int main(int argc, char **argv)
 {
 	struct sg_pkt_spec syn = { .sport = 40000,
@@ -100,6 +107,7 @@ int main(int argc, char **argv)
 		{ "denylisted", 0, syn },
 		{ "within budget IPv6", 0, syn },
 		{ "within budget QinQ", 0, syn },
+		{ "request (data+PSH)", 0, syn },
 	};
 	int n = sizeof(cases) / sizeof(cases[0]), repeat = 1000000, runs = 5;
 	struct slotguard *sg;
@@ -124,6 +132,9 @@ int main(int argc, char **argv)
 	cases[7].spec.src = "203.0.113.5";
 	cases[8].spec.family = SG_FAMILY_V6;
 	cases[9].spec.n_vlans = 2;
+	cases[10].spec.tcp_flags = SG_TH_ACK | SG_TH_PSH;
+	cases[10].spec.payload = request_bytes;
+	cases[10].spec.payload_len = sizeof(request_bytes);
 
 	sg = slotguard__open_and_load();
 	base = baseline__open_and_load();
@@ -134,17 +145,23 @@ int main(int argc, char **argv)
 	fds[0] = bpf_program__fd(sg->progs.slotguard_xdp);
 	fds[1] = bpf_program__fd(base->progs.baseline_pass);
 	fds[2] = bpf_program__fd(base->progs.baseline_parse_pass);
-	sg_list_ensure(&st, SG_LIST_ALLOW);
-	sg_list_ensure(&st, SG_LIST_DENY);
 	{
 		struct sg_cidr a = cidr("192.0.2.10/32"),
 			       d = cidr("203.0.113.0/24"),
 			       b = cidr("192.0.2.66/32");
+		struct sg_set_change allow = { .set = SG_LIST_ALLOW,
+					       .add = &a,
+					       .n_add = 1 },
+				     deny = { .set = SG_LIST_DENY,
+					      .add = &d,
+					      .n_add = 1 };
+		struct sg_ban_spec spec = { .duration_ns =
+						    3600ULL * 1000000000ULL };
 
-		sg_list_add(&st, SG_LIST_ALLOW, &a);
-		sg_list_add(&st, SG_LIST_DENY, &d);
+		sg_set_change(&st, &allow, NULL);
+		sg_set_change(&st, &deny, NULL);
 		configure(&st, false);
-		sg_ban_add(&st, &b, 3600ULL * 1000000000ULL, "bench");
+		sg_ban_add(&st, &b, &spec);
 	}
 
 	printf("%-26s %10s %10s %10s\n", "path", "ns/pkt", "x parse", "x pass");

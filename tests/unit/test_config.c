@@ -378,7 +378,7 @@ static const struct {
 	{ SVC "port = 65536\n", 3,
 	  "port: '65536' is out of range (1 to 65535)" },
 	{ "[ban]\nafter = 70000\n", 2,
-	  "after: '70000' is out of range (0 to 32767)" },
+	  "after: '70000' is out of range (0 to 65535)" },
 	{ "[source]\nprefix_v4 = 33\n", 2,
 	  "prefix_v4: '33' is out of range (1 to 32)" },
 	{ "[subnet]\nprefix_v6 = 0\n", 2,
@@ -524,9 +524,9 @@ SG_TEST(config_print)
 		"mode: monitor\n",
 		"interfaces: none (xdp auto)\n",
 		"service https: tcp/443\n",
-		"source /32 /64: conn 2/s burst 20, packets 100/s burst 400, quota 600/h\n",
-		"subnet /24 /48: conn 20/s burst 100, packets 2000/s burst 4000, quota 6000/h\n",
-		"bans: after 20 violations within 1m, for 5m doubling up to 1d, remembered 1d\n",
+		"source /32 /64: conn 2/s burst 20, packets 100/s burst 400, quota 600/h, requests 2/s burst 100, request quota 1800/h\n",
+		"subnet /24 /48: conn 20/s burst 100, packets 2000/s burst 4000, quota 6000/h, requests 20/s burst 1000, request quota 18000/h\n",
+		"bans: after 20 violations within 1m at 5.000x the limit or more, for 5m doubling up to 1d, remembered 1d; up to 1048576 bans\n",
 		"events: 50/s burst 100\n",
 	};
 	char path[32], err[SG_ERR_LEN], *out = NULL;
@@ -560,7 +560,7 @@ SG_TEST(config_print)
 		"service booking-h3: udp/443, quic, ceiling 100/s burst 1000\n"));
 	ASSERT_TRUE(strstr(
 		out,
-		"source /31 /56: conn 5/s burst 10, packets off, quota 300/h\n"));
+		"source /31 /56: conn 5/s burst 10, packets off, quota 300/h, requests 2/s burst 100, request quota 1800/h\n"));
 	ASSERT_TRUE(strstr(out, "bans: never"));
 	free(out);
 	return true;

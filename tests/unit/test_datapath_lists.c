@@ -129,17 +129,15 @@ SG_TEST(datapath_lists_empty)
 		{ { V6, SYN, .src = "2001:db8::1" }, PASSES(WITHIN_BUDGET) },
 	};
 	struct sg_h h SG_H_AUTO = {};
-	__u32 list = SG_LIST_ALLOW, id;
+	__u32 zero = 0, id;
 
 	ASSERT_OPEN(&h, NULL);
 	ASSERT_OK(sg_h_protect(&h, 0, IPPROTO_TCP, TCP_PORT, 0));
-	/* A fresh program has no inner maps in either outer map. */
-	ASSERT_NE(bpf_map_lookup_elem(h.st.fds[SG_MAP_LISTS_V4], &list, &id),
-		  0);
+	/* A fresh program has no trie in either outer map. */
+	ASSERT_NE(bpf_map_lookup_elem(h.st.fds[SG_MAP_SETS_V4], &zero, &id), 0);
 	ASSERT_TRUE(run_rows(&h, clean, ARRAY_SIZE(clean)));
-	ASSERT_OK(sg_list_ensure(&h.st, SG_LIST_ALLOW));
-	ASSERT_OK(sg_list_ensure(&h.st, SG_LIST_DENY));
-	ASSERT_OK(bpf_map_lookup_elem(h.st.fds[SG_MAP_LISTS_V6], &list, &id));
+	ASSERT_OK(sg_sets_ensure(&h.st));
+	ASSERT_OK(bpf_map_lookup_elem(h.st.fds[SG_MAP_SETS_V6], &zero, &id));
 	ASSERT_TRUE(run_rows(&h, clean, ARRAY_SIZE(clean)));
 	ASSERT_OK(sg_h_list_add(&h, SG_LIST_DENY, "10.0.0.0/8"));
 	ASSERT_TRUE(run_rows(&h, v4_denied, ARRAY_SIZE(v4_denied)));
@@ -261,15 +259,24 @@ SG_TEST(datapath_counter_bytes)
 	return true;
 }
 
-static int cidr_op(struct sg_h *h, const char *cidr,
-		   int (*op)(const struct sg_state *, unsigned int,
-			     const struct sg_cidr *),
-		   unsigned int list)
+/* One change of a list through the loader core, as `allow del` makes it. */
+static int list_change(struct sg_h *h, unsigned int list, const char *cidr,
+		       bool del, bool replace)
 {
+	struct sg_set_change ch = { .set = list, .replace = replace };
 	struct sg_cidr c;
-	int err = sg_h_cidr(cidr, &c);
+	int err = cidr ? sg_h_cidr(cidr, &c) : 0;
 
-	return err ? err : op(&h->st, list, &c);
+	if (err)
+		return err;
+	if (cidr && del) {
+		ch.del = &c;
+		ch.n_del = 1;
+	} else if (cidr) {
+		ch.add = &c;
+		ch.n_add = 1;
+	}
+	return sg_set_change(&h->st, &ch, NULL);
 }
 
 /*
@@ -293,17 +300,17 @@ SG_TEST(datapath_policy_changes_apply_live)
 		ASSERT_TRUE(sg_h_expect_spec(&h, &b, PASSES(ALLOWLIST)));
 	}
 	/* Deleted entries. */
-	ASSERT_OK(cidr_op(&h, "10.5.5.5", sg_list_del, SG_LIST_DENY));
+	ASSERT_OK(list_change(&h, SG_LIST_DENY, "10.5.5.5", true, false));
 	ASSERT_TRUE(sg_h_expect_spec(&h, &a, PASSES(WITHIN_BUDGET)));
-	ASSERT_OK(cidr_op(&h, "2001:db8:77::/48", sg_list_del, SG_LIST_ALLOW));
+	ASSERT_OK(list_change(&h, SG_LIST_ALLOW, "2001:db8:77::/48", true,
+			      false));
 	ASSERT_TRUE(sg_h_expect_spec(&h, &b, PASSES(WITHIN_BUDGET)));
 
 	/* A whole-list replace, then a flush. */
-	ASSERT_OK(sg_h_cidr("10.5.0.0/16", &c));
-	ASSERT_OK(sg_list_replace(&h.st, SG_LIST_DENY, &c, 1));
+	ASSERT_OK(list_change(&h, SG_LIST_DENY, "10.5.0.0/16", false, true));
 	ASSERT_TRUE(sg_h_expect_spec(&h, &a, DROPS(DENYLIST)));
 	ASSERT_TRUE(sg_h_expect_spec(&h, &a, DROPS(DENYLIST)));
-	ASSERT_OK(sg_list_flush(&h.st, SG_LIST_DENY));
+	ASSERT_OK(list_change(&h, SG_LIST_DENY, NULL, false, true));
 	ASSERT_TRUE(sg_h_expect_spec(&h, &a, PASSES(WITHIN_BUDGET)));
 
 	/* A manual ban, seen a few times, then lifted. */

@@ -459,24 +459,25 @@ SG_TEST(limits_expired_bans_hide_no_live_ban)
 /* A full ban map is counted, and budgets keep dropping the offender. */
 SG_TEST(limits_ban_map_full)
 {
-	struct sg_lpm_v4_key key = { .prefixlen = 32 };
+	const struct sg_h_opts opts = { .bans_entries = 1024 };
+	struct sg_prefix_key key = { .family = SG_FAMILY_V4, .prefixlen = 32 };
 	struct sg_ban b = { .until_ns = ~0ULL, .prefixlen = 32 };
 	struct sg_h_snap before, after;
 	struct sg_h h SG_H_AUTO = {};
 	__u32 i;
 
-	ASSERT_OPEN(&h, NULL);
+	ASSERT_OPEN(&h, &opts);
 	ASSERT_OK(sg_h_protect(&h, 0, IPPROTO_TCP, TCP_PORT, 0));
 	ban_config(&h.cfg);
 	ASSERT_OK(sg_h_config_write(&h));
 	/* Fill it with bans of 100.64.0.0/10 addresses. */
-	for (i = 0; i < SG_BAN_MAX_ENTRIES; i++) {
+	for (i = 0; i < opts.bans_entries; i++) {
 		key.addr[0] = 100;
 		key.addr[1] = 64 | (i >> 16 & 0x3f);
 		key.addr[2] = i >> 8 & 0xff;
 		key.addr[3] = i & 0xff;
-		ASSERT_OK(bpf_map_update_elem(h.st.fds[SG_MAP_BANS_V4], &key,
-					      &b, BPF_NOEXIST)
+		ASSERT_OK(bpf_map_update_elem(h.st.fds[SG_MAP_BANS], &key, &b,
+					      BPF_NOEXIST)
 				  ? -errno
 				  : 0);
 	}

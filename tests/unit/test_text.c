@@ -31,11 +31,16 @@ SG_TEST(text_names)
 		"conn_rate",
 		"packet_rate",
 		"conn_quota",
+		"request_rate",
+		"request_quota",
 		"subnet_conn_rate",
 		"subnet_packet_rate",
 		"subnet_conn_quota",
+		"subnet_request_rate",
+		"subnet_request_quota",
 		"service_ceiling",
 		"untracked",
+		"set_limit",
 	};
 	unsigned int i;
 
@@ -50,8 +55,9 @@ SG_TEST(text_names)
 				    SG_BUDGET_QUOTA),
 		     "subnet_conn_quota");
 	ASSERT_STREQ(sg_reason_name(SG_REASON_MANUAL), "manual");
+	ASSERT_STREQ(sg_reason_name(SG_REASON_FLEET), "fleet");
 	ASSERT_STREQ(sg_reason_name(SG_REASON_COUNT), "unknown");
-	ASSERT_STREQ(sg_reason_name(254), "unknown");
+	ASSERT_STREQ(sg_reason_name(253), "unknown");
 	ASSERT_STREQ(sg_reason_name(~0U), "unknown");
 	ASSERT_STREQ(sg_verdict_name(SG_VERDICT_PASS), "pass");
 	ASSERT_STREQ(sg_verdict_name(SG_VERDICT_DROP), "drop");
