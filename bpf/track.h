@@ -180,12 +180,16 @@ static __always_inline __u32 sg_observed_milli(const struct sg_track *t,
 	return v > 0xffffffffULL ? 0xffffffffU : (__u32)v;
 }
 
-/* Is the observed rate flagrant enough to ban (min_excess)? */
+/*
+ * Is the observed rate flagrant enough to ban (min_excess)? A factor of 1
+ * bans at any excess, as before min_excess existed.
+ */
 static __always_inline int sg_flagrant(const struct sg_config *cfg,
 				       __u32 observed_milli, __u32 limit_milli)
 {
-	return (__u64)observed_milli * 1000 >=
-	       (__u64)limit_milli * cfg->min_excess_milli;
+	return cfg->min_excess_milli <= 1000 ||
+	       (__u64)observed_milli * 1000 >=
+		       (__u64)limit_milli * cfg->min_excess_milli;
 }
 
 /*

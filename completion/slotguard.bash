@@ -5,14 +5,14 @@
 # -c on the line, else of /etc/slotguard/slotguard.conf). Needs the
 # bash-completion package; installed as .../bash-completion/completions/slotguard.
 
-# Objects that exist, and the commands of those that have commands. set and
-# profile (issues 13 and 14) are known here so that their names complete
-# once the binary has them; add them to _slotguard_objects then.
-_slotguard_objects='run allow deny ban stats top status config version help'
+# Objects that exist, and the commands of those that have commands. profile
+# (issue 14) is known here so that its names complete once the binary has
+# it; add it to _slotguard_objects then.
+_slotguard_objects='run allow deny ban set stats top status config version help'
 declare -A _slotguard_commands=(
 	[allow]='add del list replace flush help'
 	[deny]='add del list replace flush help'
-	[ban]='add del list help'
+	[ban]='add del flush list help'
 	[config]='check help'
 	[set]='list show add del replace flush help'
 	[profile]='list show activate auto help'
@@ -21,22 +21,24 @@ declare -A _slotguard_commands=(
 declare -A _slotguard_options=(
 	[run]='--config --interface --monitor --enforce --log-format'
 	[stats]='--json --interval --count'
-	[top]='--limit --by --level --json'
+	[top]='--limit --by --level --shared --sets --json'
 	[status]='--json'
 	[version]='--json'
 	[allow list]='--json'
 	[deny list]='--json'
-	[ban add]='--for --reason'
+	[ban add]='--for --reason --replace --local'
 	[ban list]='--json --all'
+	[ban flush]='--all'
 	[config check]='--json'
 	[set list]='--json'
 	[set show]='--json'
+	[set add]='--file'
 	[profile list]='--json'
 	[profile show]='--json'
 )
 _slotguard_global_options='--pin-dir --verbose --help'
 # Options that take a value (the next word is not an argument).
-_slotguard_valued='--pin-dir|-c|--config|-i|--interface|--log-format|--for|--reason|--interval|--count|-n|--limit|-b|--by|-l|--level'
+_slotguard_valued='--pin-dir|-c|--config|-i|--interface|--log-format|--for|--reason|--interval|--count|-n|--limit|-b|--by|-l|--level|-f|--file'
 # The config file read for set and profile names when -c is not given.
 _slotguard_conf_default=${_slotguard_conf_default:-/etc/slotguard/slotguard.conf}
 
@@ -61,7 +63,8 @@ _slotguard_value()
 	-c | --config) [[ $1 == stats ]] || _filedir ;;
 	-i | --interface) [[ $1 == stats ]] || _available_interfaces ;;
 	--log-format) _slotguard_words 'text json' ;;
-	-b | --by) _slotguard_words 'packets conns drops' ;;
+	-b | --by) _slotguard_words 'packets conns requests drops excess' ;;
+	-f | --file) _filedir ;;
 	-l | --level) _slotguard_words 'source subnet all' ;;
 	esac
 }

@@ -134,22 +134,29 @@ struct json_object *sg_budget_json(const struct sg_budget *b, bool quota)
 }
 
 static const char *const level_names[SG_LEVEL_COUNT] = { "source", "subnet" };
-static const char *const kind_names[SG_BUDGET_KIND_COUNT] = { "conn", "packet",
-							      "quota" };
+static const char *const kind_names[SG_BUDGET_KIND_COUNT] = {
+	"conn", "packet", "quota", "request", "request_quota"
+};
+
+static bool is_quota(unsigned int kind)
+{
+	return kind == SG_BUDGET_QUOTA || kind == SG_BUDGET_REQUEST_QUOTA;
+}
 
 void sg_config_text(const struct sg_config *cfg, FILE *f)
 {
-	char b[3][96], window[32], first[32], max[32], memory[32];
+	char b[SG_BUDGET_KIND_COUNT][96], window[32], first[32], max[32],
+		memory[32];
 	unsigned int l, k;
 
 	for (l = 0; l < SG_LEVEL_COUNT; l++) {
 		for (k = 0; k < SG_BUDGET_KIND_COUNT; k++)
 			sg_budget_text(kind_names[k], &cfg->budget[l][k],
-				       k == SG_BUDGET_QUOTA, b[k],
-				       sizeof(b[k]));
-		fprintf(f, "%s /%u /%u: %s, %s, %s\n", level_names[l],
+				       is_quota(k), b[k], sizeof(b[k]));
+		fprintf(f, "%s /%u /%u: %s, %s, %s, %s, %s\n", level_names[l],
 			cfg->prefix_len[SG_FAMILY_V4][l],
-			cfg->prefix_len[SG_FAMILY_V6][l], b[0], b[1], b[2]);
+			cfg->prefix_len[SG_FAMILY_V6][l], b[0], b[1], b[2],
+			b[3], b[4]);
 	}
 	sg_format_duration(cfg->ban_window_ns, window, sizeof(window));
 	sg_format_duration(cfg->ban_time_ns, first, sizeof(first));
@@ -157,9 +164,11 @@ void sg_config_text(const struct sg_config *cfg, FILE *f)
 	sg_format_duration(cfg->ban_memory_ns, memory, sizeof(memory));
 	if (cfg->ban_after)
 		fprintf(f,
-			"bans: after %u violations within %s, for %s doubling "
-			"up to %s, remembered %s\n",
-			cfg->ban_after, window, first, max, memory);
+			"bans: after %u violations within %s at %u.%03ux the "
+			"limit or more, for %s doubling up to %s, remembered "
+			"%s\n",
+			cfg->ban_after, window, cfg->min_excess_milli / 1000,
+			cfg->min_excess_milli % 1000, first, max, memory);
 	else
 		fprintf(f, "bans: never (after = 0)\n");
 	sg_budget_text("events:", &cfg->events, false, b[0], sizeof(b[0]));
@@ -188,16 +197,18 @@ struct json_object *sg_config_json(const struct sg_config *cfg)
 		for (k = 0; k < SG_BUDGET_KIND_COUNT; k++)
 			json_add(lv, kind_names[k],
 				 sg_budget_json(&cfg->budget[l][k],
-						k == SG_BUDGET_QUOTA));
+						is_quota(k)));
 		json_add(bud, level_names[l], lv);
 	}
 	json_add(o, "budgets", bud);
 	lv = json_object_new_object();
 	json_add(lv, "after", json_object_new_uint64(cfg->ban_after));
-	json_add(lv, "window_ns", json_object_new_uint64(cfg->ban_window_ns));
-	json_add(lv, "time_ns", json_object_new_uint64(cfg->ban_time_ns));
-	json_add(lv, "max_ns", json_object_new_uint64(cfg->ban_max_ns));
-	json_add(lv, "memory_ns", json_object_new_uint64(cfg->ban_memory_ns));
+	json_add(lv, "window_seconds", sg_json_seconds(cfg->ban_window_ns));
+	json_add(lv, "time_seconds", sg_json_seconds(cfg->ban_time_ns));
+	json_add(lv, "max_seconds", sg_json_seconds(cfg->ban_max_ns));
+	json_add(lv, "memory_seconds", sg_json_seconds(cfg->ban_memory_ns));
+	json_add(lv, "min_excess",
+		 json_object_new_double(cfg->min_excess_milli / 1e3));
 	json_add(o, "bans", lv);
 	json_add(o, "events", sg_budget_json(&cfg->events, false));
 	return o;

@@ -247,8 +247,17 @@ int sg_conf_finish_set(struct sg_conf *c, unsigned int i)
 	if (!err)
 		err = finish_budgets(c, section, cs->member,
 				     ss->conf.member_budget, true);
-	if (!err && any_written(cs->member))
+	if (!err && any_written(cs->member)) {
+		int k;
+
 		ss->conf.flags |= SG_SET_MEMBER_BUDGETS;
+		/* A member budget not named stays the [source] one. */
+		for (k = 0; k < SG_BUDGET_KIND_COUNT; k++)
+			if (!cs->member[k].rate_line &&
+			    !cs->member[k].burst_line)
+				ss->conf.member_budget[k] =
+					c->s.cfg.budget[SG_LEVEL_SOURCE][k];
+	}
 	if (!err && ss->conf.action == SG_SET_LIMIT &&
 	    !any_written(cs->budget) && !any_written(cs->member))
 		err = sg_conf_error_at(

@@ -619,7 +619,6 @@ int sg_set_match(const struct sg_state *st, const struct sg_cidr *addr,
 	else
 		sg_item_of(addr->family, &key, &e, out);
 	if (!ret) {
-		out->cidr.prefixlen = e.prefixlen;
 		sg_cidr_truncate(&out->cidr, e.prefixlen);
 		out->flags |= e.flags & SG_ENTRY_ALLOWED;
 	}

@@ -24,11 +24,12 @@
 #include "fuzz.h"
 
 #define NS_PER_S       1000000000ULL
-#define N_COUNTERS     (SG_VERDICT_COUNT * SG_REASON_COUNT)
+#define N_COUNTERS     SG_COUNTERS_PER_SLOT /* slot 0: every service */
 #define OUTCOME_TUPLES 32768
 
 struct dp_state {
-	struct sg_counter c[SG_VERDICT_COUNT][SG_REASON_COUNT];
+	struct sg_counter c[SG_COUNTER_SERVICES][SG_VERDICT_COUNT]
+			   [SG_REASON_COUNT];
 	__u64 stats[SG_STAT_COUNT];
 	__u32 trace_count;
 };
@@ -119,17 +120,20 @@ static void configure(void)
 /* SG_FUZZ_SUMMARY=1: at exit, what the run reached in the program. */
 static void print_summary(void)
 {
-	unsigned int v, r, i;
+	unsigned int s, v, r, i;
 	__u64 bans = 0, would = 0;
 
-	fprintf(stderr, "fuzz_datapath: frames by verdict/reason:");
-	for (v = 0; v < SG_VERDICT_COUNT; v++)
-		for (r = 0; r < SG_REASON_COUNT; r++)
-			if (last.c[v][r].packets)
-				fprintf(stderr, " %s/%s=%llu",
-					sg_verdict_name(v), sg_reason_name(r),
-					(unsigned long long)last.c[v][r]
-						.packets);
+	fprintf(stderr, "fuzz_datapath: frames by service/verdict/reason:");
+	for (s = 0; s < SG_COUNTER_SERVICES; s++)
+		for (v = 0; v < SG_VERDICT_COUNT; v++)
+			for (r = 0; r < SG_REASON_COUNT; r++)
+				if (last.c[s][v][r].packets)
+					fprintf(stderr, " %u/%s/%s=%llu", s,
+						sg_verdict_name(v),
+						sg_reason_name(r),
+						(unsigned long long)last
+							.c[s][v][r]
+							.packets);
 	for (i = 0; i < SG_LEVEL_COUNT * SG_BUDGET_KIND_COUNT; i++) {
 		bans += last.stats[SG_STAT_BANS_FIRST + i];
 		would += last.stats[SG_STAT_WOULD_BANS_FIRST + i];
@@ -237,29 +241,49 @@ static void set_clock_and_mode(const struct dp_input *in)
 	FUZZ_ASSERT(!sg_config_write(&h.st, &h.cfg), "config write");
 }
 
-/* The one counter that moved: by one packet of len bytes, nothing else. */
-static void moved_counter(const struct dp_state *now, size_t len,
-			  unsigned int *verdict, unsigned int *reason)
+/* One service's counters: did exactly one move, by one frame of len? */
+static unsigned int moved_in(const struct dp_state *now, unsigned int s,
+			     size_t len, unsigned int *verdict,
+			     unsigned int *reason)
 {
 	unsigned int v, r, moved = 0;
 	__u64 dp, db;
 
 	for (v = 0; v < SG_VERDICT_COUNT; v++) {
 		for (r = 0; r < SG_REASON_COUNT; r++) {
-			dp = now->c[v][r].packets - last.c[v][r].packets;
-			db = now->c[v][r].bytes - last.c[v][r].bytes;
+			dp = now->c[s][v][r].packets - last.c[s][v][r].packets;
+			db = now->c[s][v][r].bytes - last.c[s][v][r].bytes;
 			if (!dp && !db)
 				continue;
 			FUZZ_ASSERT(
 				dp == 1 && db == len,
-				"%s/%s moved by %llu packets, %llu bytes for one frame of %zu",
-				sg_verdict_name(v), sg_reason_name(r),
+				"%u/%s/%s moved by %llu packets, %llu bytes for one frame of %zu",
+				s, sg_verdict_name(v), sg_reason_name(r),
 				(unsigned long long)dp, (unsigned long long)db,
 				len);
 			*verdict = v;
 			*reason = r;
 			moved++;
 		}
+	}
+	return moved;
+}
+
+/*
+ * The one counter that moved: by one packet of len bytes, nothing else,
+ * under the frame's service (0 when it reached none).
+ */
+static void moved_counter(const struct dp_state *now, size_t len,
+			  unsigned int *verdict, unsigned int *reason,
+			  unsigned int *service)
+{
+	unsigned int s, moved = 0, n;
+
+	for (s = 0; s < SG_COUNTER_SERVICES; s++) {
+		n = moved_in(now, s, len, verdict, reason);
+		if (n)
+			*service = s;
+		moved += n;
 	}
 	FUZZ_ASSERT(moved == 1, "%u counters moved for one frame", moved);
 }
@@ -360,7 +384,7 @@ static void note_outcome(const struct sg_trace *t, unsigned int verdict,
  */
 static void check_run(const struct dp_input *in)
 {
-	unsigned int verdict = 0, reason = 0;
+	unsigned int verdict = 0, reason = 0, service = 0;
 	struct dp_state now;
 	struct dp_oracle o;
 	struct sg_trace t;
@@ -378,7 +402,16 @@ static void check_run(const struct dp_input *in)
 	}
 	FUZZ_ASSERT(action == XDP_PASS || action == XDP_DROP,
 		    "%zu-byte frame: action %d", in->len, action);
-	moved_counter(&now, in->len, &verdict, &reason);
+	moved_counter(&now, in->len, &verdict, &reason, &service);
+	FUZZ_ASSERT(!service == (reason == SG_REASON_UNPROTECTED ||
+				 reason == SG_REASON_NOT_IP ||
+				 reason == SG_REASON_MALFORMED ||
+				 reason == SG_REASON_FRAGMENT || t.frag == 2),
+		    "counted under service slot %u for %s", service,
+		    sg_reason_name(reason));
+	FUZZ_ASSERT(!service || service == (t.proto == IPPROTO_UDP ? 2u : 1u),
+		    "a %s frame counted under service slot %u",
+		    t.proto == IPPROTO_UDP ? "UDP" : "TCP", service);
 	FUZZ_ASSERT((action == XDP_DROP) == (verdict == SG_VERDICT_DROP),
 		    "action %d, counted %s", action, sg_verdict_name(verdict));
 	FUZZ_ASSERT(now.trace_count == last.trace_count + 1 &&

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * libFuzzer target for sg_read_list_file (loader/listfile.c): the input is
+ * libFuzzer target for sg_read_list_file (loader/core/listfile.c): the input is
  * the file. Checked against a model of the format in sg.h (one CIDR per
- * line, '#' comments, blanks, a UTF-8 byte order mark, no binary bytes,
+ * line, '#' comments, blanks, a UTF-8 byte order mark, the "create" and
+ * "add NAME CIDR" lines of `ipset save`, no binary bytes,
  * lines of at most 256 characters): the same verdict, an error naming the
  * first bad line as "PATH:LINE: why", and on success the same sorted,
  * deduplicated set. Writing that set out as a list file reads it back
@@ -76,6 +77,19 @@ static bool model_line(struct model *m, const char *p, size_t len,
 		return true;
 	memcpy(buf, p, len);
 	buf[len] = '\0';
+	/* What `ipset save` writes: skip "create", take add's third word. */
+	if (!strncmp(buf, "create ", 7))
+		return true;
+	if (!strncmp(buf, "add ", 4)) {
+		char *w = buf + 4 + strspn(buf + 4, " \t");
+
+		w += strcspn(w, " \t");
+		w += strspn(w, " \t");
+		w[strcspn(w, " \t")] = '\0';
+		if (!*w)
+			return true;
+		memmove(buf, w, strlen(w) + 1);
+	}
 	if (sg_parse_cidr(buf, &m->v[m->n], why, sizeof(why)))
 		return false;
 	m->n++;

@@ -30,10 +30,13 @@ args_of() {
 	'allow add' | 'allow del' | 'deny add' | 'deny del' | 'ban add' | 'ban del')
 		echo 192.0.2.1 ;;
 	'allow replace' | 'deny replace') echo "$T/list.txt" ;;
+	'set add' | 'set del') echo "hosting 192.0.2.1" ;;
+	'set show' | 'set flush') echo hosting ;;
+	'set replace') echo "hosting $T/list.txt" ;;
 	'config check') echo "$T/good.conf" ;;
 	run) echo "-c $T/bad.conf" ;;
 	'allow list' | 'deny list' | 'allow flush' | 'deny flush' | 'ban list' | \
-		stats | top | status | version) ;;
+		'ban flush' | 'set list' | stats | top | status | version) ;;
 	*) return 1 ;;
 	esac
 }

@@ -94,7 +94,7 @@ while read -r obj; do
 done < <(code_objects)
 verdict completion-commands
 
-expect x "slotguard --pin-dir /sys/fs/bpf/lab ban " "add del list help"
+expect x "slotguard --pin-dir /sys/fs/bpf/lab ban " "add del flush list help"
 expect x "slotguard -v allow " "add del list replace flush help"
 expect x "slotguard --pin-dir " ""
 verdict completion-global-option-first
