@@ -13,8 +13,10 @@
 
 /* Pinned state lives here unless --pin-dir says otherwise. */
 #define SG_PIN_DIR_DEFAULT "/sys/fs/bpf/slotguard"
-#define SG_PIN_LOCK_FILE   ".lock"
-#define SG_PIN_LINK_PREFIX "link_" /* link_<ifname>: the pinned bpf_link */
+/* Bans, runtime set changes and pending applies survive restarts here. */
+#define SG_STATE_DIR_DEFAULT "/var/lib/slotguard"
+#define SG_PIN_LOCK_FILE     ".lock"
+#define SG_PIN_LINK_PREFIX   "link_" /* link_<ifname>: the pinned bpf_link */
 
 /* Sizes that bound the maps; changing one changes the ABI. */
 #define SG_MAX_SERVICES 64
@@ -25,7 +27,7 @@
 	8 /* expired covering bans looked past (LPM bans) \
 	   */
 #define SG_MAX_SETS	    128 /* set ids: 0 allow, 1 deny, 2.. named sets */
-#define SG_SET_MAX_ENTRIES  2097152 /* CIDRs of all sets, per family */
+#define SG_SET_MAX_ENTRIES  1048576 /* CIDRs of all sets, per family */
 #define SG_BAN_LPM_ENTRIES  65536   /* bans of other prefix lengths */
 #define SG_BAN_NOTE_ENTRIES 65536   /* manual bans with a --reason text */
 #define SG_BAN_DEFAULT_ENTRIES                                            \
@@ -482,15 +484,22 @@ struct sg_iface {
 	__u32 xdp_mode; /* 0 none, 1 native, 2 generic */
 };
 
-/* sg_daemon[0]: who runs the filter, for `status` after a crash. */
+/*
+ * sg_daemon[0]: who runs the filter and how its last reload went, for
+ * `status` (also after a crash) and `slotguard reload`. Userspace only.
+ */
 struct sg_daemon_info {
-	__u64 pid;
-	__u64 started_unix_ns;	   /* CLOCK_REALTIME */
-	__u64 last_reload_unix_ns; /* 0: never reloaded */
-	__u32 last_reload_ok;	   /* 1 ok, 0 refused */
-	__u32 pad0;
+	__u64 pid;			/* 0: no daemon ever wrote this */
+	__u64 started_unix_ns;		/* CLOCK_REALTIME */
+	__u64 last_reload_unix_ns;	/* 0: never reloaded */
+	__u64 pending_deadline_unix_ns; /* apply --confirm-within: 0 none */
+	__u32 last_reload_ok;		/* 1 ok, 0 refused */
+	__u32 reloads;			/* reloads tried since start */
 	char config_path[256];
 	char metrics_listen[128];
+	char state_dir[256];
+	char last_reload_error[256]; /* "" when it succeeded */
+	char profile[32];	     /* the active profile, "" for none */
 };
 
 /*
@@ -599,7 +608,7 @@ _Static_assert(sizeof(struct sg_track) == 48, "sg_track");
 _Static_assert(sizeof(struct sg_fleet_hits) == 24, "sg_fleet_hits");
 _Static_assert(sizeof(struct sg_counter) == 16, "sg_counter");
 _Static_assert(sizeof(struct sg_iface) == 24, "sg_iface");
-_Static_assert(sizeof(struct sg_daemon_info) == 416, "sg_daemon_info");
+_Static_assert(sizeof(struct sg_daemon_info) == 968, "sg_daemon_info");
 _Static_assert(sizeof(struct sg_event) == 56, "sg_event");
 _Static_assert(sizeof(struct sg_audit_record) == 248, "sg_audit_record");
 _Static_assert(sizeof(struct sg_trace) == 64, "sg_trace");

@@ -160,6 +160,7 @@ static void reload(struct sg_daemon *d, char ifaces[][SG_IFNAME_LEN],
 	    sg_settings_load_whole(d->config_path, s, err, sizeof(err))) {
 		sg_log(d, "error",
 		       "reload refused: %s; keeping the running settings", err);
+		sg_daemon_record_reload(d, false, err);
 		free(s);
 		return;
 	}
@@ -169,6 +170,7 @@ static void reload(struct sg_daemon *d, char ifaces[][SG_IFNAME_LEN],
 	if (sg_daemon_apply(d, s, err, sizeof(err))) {
 		sg_log(d, "error",
 		       "reload refused: %s; keeping the running settings", err);
+		sg_daemon_record_reload(d, false, err);
 		free(s);
 		return;
 	}
@@ -181,6 +183,7 @@ static void reload(struct sg_daemon *d, char ifaces[][SG_IFNAME_LEN],
 	s->n_interfaces = d->settings.n_interfaces;
 	d->settings = *s;
 	free(s);
+	sg_daemon_record_reload(d, true, NULL);
 	sg_log(d, "info", "reloaded %s (mode %s)",
 	       d->config_path ? d->config_path : "defaults",
 	       sg_mode_name(d->settings.cfg.mode));
@@ -360,6 +363,7 @@ int sg_cmd_run(int argc, char **argv)
 		rc = SG_EXIT_FAIL;
 		goto out;
 	}
+	sg_daemon_record_start(d);
 	drop_privileges(d);
 	if (sg_metrics_start(&metrics, d, err, sizeof(err)))
 		sg_log(d, "warning", "metrics: %s", err);

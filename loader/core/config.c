@@ -44,6 +44,7 @@ void sg_settings_defaults(struct sg_settings *s)
 	s->xdp_mode = SG_XDP_AUTO;
 	strcpy(s->metrics_listen, "127.0.0.1:9717");
 	strcpy(s->pin_dir, SG_PIN_DIR_DEFAULT);
+	strcpy(s->state_dir, SG_STATE_DIR_DEFAULT);
 	s->max_tracked_sources = SG_TRACK_DEFAULT_ENTRIES;
 	strcpy(s->services[0].name, "https");
 	s->services[0].svc.proto = IPPROTO_TCP;

@@ -141,6 +141,16 @@ static int set_pin_dir(struct sg_conf *c, const char *key, const char *v)
 	return set_path(c, key, v, c->s.pin_dir);
 }
 
+static int set_state_dir(struct sg_conf *c, const char *key, const char *v)
+{
+	char q[SG_CONF_QUOTE_MAX + 4];
+
+	if (v[0] != '/')
+		return sg_conf_error(c, "%s: '%s' is not an absolute path", key,
+				     sg_conf_quote(v, q));
+	return set_path(c, key, v, c->s.state_dir);
+}
+
 static int set_max_tracked(struct sg_conf *c, const char *key, const char *v)
 {
 	__u64 n;
@@ -258,6 +268,7 @@ static const struct sg_conf_key slotguard_keys[] = {
 	{ "allowlist", set_allowlist },
 	{ "denylist", set_denylist },
 	{ "pin_dir", set_pin_dir },
+	{ "state_dir", set_state_dir },
 	{ "max_tracked_sources", set_max_tracked },
 	{ "keep_attached", set_keep_attached },
 	{ NULL, NULL },

@@ -164,6 +164,7 @@ void sg_settings_print(const struct sg_settings *s, FILE *f)
 		s->metrics_listen[0] ? s->metrics_listen : "off");
 	fprintf(f, "pins: %s%s\n", s->pin_dir,
 		s->keep_attached ? " (filter stays attached on exit)" : "");
+	fprintf(f, "state: %s\n", s->state_dir);
 	fprintf(f, "allowlist: %s\n",
 		s->allow_file[0] ? s->allow_file : "none");
 	fprintf(f, "denylist: %s\n", s->deny_file[0] ? s->deny_file : "none");

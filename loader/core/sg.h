@@ -111,6 +111,7 @@ struct sg_settings {
 	char allow_file[PATH_MAX];
 	char deny_file[PATH_MAX];
 	char pin_dir[PATH_MAX];
+	char state_dir[PATH_MAX]; /* bans, runtime changes, pending applies */
 	__u32 max_tracked_sources;
 	__u32 max_bans;
 	bool keep_attached;
@@ -254,6 +255,11 @@ int sg_state_link_open(const struct sg_state *st, const char *name, int *fd,
 /* Exclusive lock on the pin directory; waits up to timeout_ms. */
 int sg_state_lock(struct sg_state *st, int timeout_ms);
 void sg_state_close(struct sg_state *st);
+
+/* The daemon's record (sg_daemon): 0, or -errno. */
+int sg_daemon_info_read(const struct sg_state *st, struct sg_daemon_info *out);
+int sg_daemon_info_write(const struct sg_state *st,
+			 const struct sg_daemon_info *in);
 
 /* The sg clock: CLOCK_MONOTONIC + the config's time offset. */
 __u64 sg_state_now(const struct sg_state *st);

@@ -319,6 +319,25 @@ int sg_policy_changed(const struct sg_state *st)
 	return sg_config_write(st, &cfg);
 }
 
+int sg_daemon_info_read(const struct sg_state *st, struct sg_daemon_info *out)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(st->fds[SG_MAP_DAEMON], &zero, out))
+		return -errno;
+	return 0;
+}
+
+int sg_daemon_info_write(const struct sg_state *st,
+			 const struct sg_daemon_info *in)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(st->fds[SG_MAP_DAEMON], &zero, in, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 __u64 sg_state_now(const struct sg_state *st)
 {
 	struct sg_config cfg = {};

@@ -5,6 +5,8 @@
  * through pinned bpf_links so that a killed daemon leaves the filter up.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <string.h>
@@ -372,4 +374,52 @@ int sg_daemon_apply(struct sg_daemon *d, const struct sg_settings *s, char *err,
 	free(files);
 	free(rep);
 	return ret;
+}
+
+static __u64 sg_unix_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+void sg_daemon_record_start(struct sg_daemon *d)
+{
+	struct sg_daemon_info info = {};
+	char path[PATH_MAX];
+
+	info.pid = (__u64)getpid();
+	info.started_unix_ns = sg_unix_ns();
+	if (d->config_path)
+		snprintf(info.config_path, sizeof(info.config_path), "%.*s",
+			 (int)sizeof(info.config_path) - 1,
+			 realpath(d->config_path, path) ? path
+							: d->config_path);
+	snprintf(info.metrics_listen, sizeof(info.metrics_listen), "%.*s",
+		 (int)sizeof(info.metrics_listen) - 1,
+		 d->settings.metrics_listen);
+	snprintf(info.state_dir, sizeof(info.state_dir), "%.*s",
+		 (int)sizeof(info.state_dir) - 1, d->settings.state_dir);
+	info.last_reload_ok = 1;
+	if (sg_daemon_info_write(&d->st, &info))
+		sg_log(d, "warning", "recording the daemon in %s/sg_daemon: %s",
+		       d->st.pin_dir, strerror(errno));
+}
+
+void sg_daemon_record_reload(struct sg_daemon *d, bool ok, const char *err)
+{
+	struct sg_daemon_info info = {};
+
+	if (sg_daemon_info_read(&d->st, &info))
+		return;
+	info.last_reload_unix_ns = sg_unix_ns();
+	info.last_reload_ok = ok;
+	info.reloads++;
+	snprintf(info.last_reload_error, sizeof(info.last_reload_error), "%.*s",
+		 (int)sizeof(info.last_reload_error) - 1, ok ? "" : err);
+	snprintf(info.metrics_listen, sizeof(info.metrics_listen), "%.*s",
+		 (int)sizeof(info.metrics_listen) - 1,
+		 d->settings.metrics_listen);
+	sg_daemon_info_write(&d->st, &info);
 }

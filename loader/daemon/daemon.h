@@ -58,6 +58,9 @@ int sg_daemon_load(struct sg_daemon *d, char *err, size_t len);
 int sg_daemon_apply(struct sg_daemon *d, const struct sg_settings *s, char *err,
 		    size_t len);
 int sg_daemon_attach_all(struct sg_daemon *d, char *err, size_t len);
+/* sg_daemon: this daemon's pid, config and the outcome of each reload. */
+void sg_daemon_record_start(struct sg_daemon *d);
+void sg_daemon_record_reload(struct sg_daemon *d, bool ok, const char *err);
 /* Detach and unpin everything unless keep is set; always frees. */
 void sg_daemon_shutdown(struct sg_daemon *d, bool keep);
 

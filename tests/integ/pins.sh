@@ -109,7 +109,9 @@ sg ban add 192.0.2.77 --for 1h --reason pins-test >/dev/null &&
 	sg allow add 198.18.0.0/24 2001:db8:18::/48 >/dev/null &&
 	sg deny add 198.18.1.0/24 >/dev/null ||
 	{ fail pins-setup "ban/allow/deny add failed"; exit 1; }
-bans_before=$(sg ban list --json | jq -c '[.bans[].cidr] | sort')
+bans_before=$(sg ban list --json | jq -c '[.bans[].prefix] | sort')
+grep -qF '"192.0.2.77/32"' <<<"$bans_before" ||
+	{ fail pins-setup "ban list --json does not show the ban just added: $bans_before"; exit 1; }
 
 lnk3=$BPFFS/sgtest-lnk3-$LAB_ID
 lab_track_path "$lnk3"
@@ -118,7 +120,7 @@ sl=$(in_ns "$LAB_GW" "$SG_BIN" --pin-dir "$lnk3" status 2>&1)
 sl_rc=$?
 ba=$(in_ns "$LAB_GW" "$SG_BIN" --pin-dir "$lnk3" ban add 192.0.2.78 --for 1h 2>&1)
 ba_rc=$?
-bans_now=$(sg ban list --json | jq -c '[.bans[].cidr] | sort')
+bans_now=$(sg ban list --json | jq -c '[.bans[].prefix] | sort')
 if [ "$sl_rc" != 0 ] && [ "$ba_rc" != 0 ] && grep -qi symlink <<<"$sl" &&
 	grep -qi symlink <<<"$ba" && grep -qF "$lnk3" <<<"$sl" &&
 	[ "$bans_now" = "$bans_before" ]; then
@@ -287,7 +289,7 @@ rm -rf "$LAB_PIN/stray_map" "$LAB_PIN/stray_dir" "$LAB_PIN/stray_link"
 
 # ---- every pin back in place: the next run takes over -----------------------
 if sg_run_daemon "$LAB_TMP/sg.conf" 2>"$LAB_TMP/rerun.err"; then
-	bans_now=$(sg ban list --json | jq -c '[.bans[].cidr] | sort')
+	bans_now=$(sg ban list --json | jq -c '[.bans[].prefix] | sort')
 	check pins-run-over-checked-pins "bans before the stand-ins $bans_before, after the restart $bans_now" \
 		[ "$bans_now" = "$bans_before" ]
 	sg_stop_daemon TERM
