@@ -301,4 +301,3 @@ int client_run(struct client *cl)
 	}
 	return 0;
 }
-

@@ -124,10 +124,10 @@ static int client_option(struct client *cl, struct client_args *a, int c,
 		return parse_range(v, cl->arrive);
 	case 'k':
 		return parse_range(v, cl->think) || cl->think[0] < 0 ? -EINVAL
-								      : 0;
+								     : 0;
 	case 'R':
 		return parse_range(v, cl->retry) || cl->retry[0] < 1 ? -EINVAL
-								      : 0;
+								     : 0;
 	case 'P':
 		return cl->is_bot || sg_tool_parse_int(v, 1,
 						       BOOKING_MAX_PERSONS,
@@ -144,8 +144,8 @@ static int client_option(struct client *cl, struct client_args *a, int c,
 /* Addresses and times from the arguments; 0, or 2 after a message. */
 static int client_setup(struct client *cl, const struct client_args *a)
 {
-	if (!a->to || !a->sources || a->open_at < 0 || a->stop_at < a->open_at ||
-	    (cl->is_bot && !cl->gap_us) ||
+	if (!a->to || !a->sources || a->open_at < 0 ||
+	    a->stop_at < a->open_at || (cl->is_bot && !cl->gap_us) ||
 	    client_parse_to(cl, a->to, a->port) ||
 	    client_parse_sources(cl, a->sources) ||
 	    cl->n_sources * cl->per_source > BOOKING_MAX_PERSONS)
@@ -181,8 +181,9 @@ int cmd_client(int argc, char **argv, int is_bot)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct client_args a = { .port = 80, .open_at = -1, .stop_at = -1,
-				 .seed = 1 };
+	struct client_args a = {
+		.port = 80, .open_at = -1, .stop_at = -1, .seed = 1
+	};
 	struct sigaction sa = { .sa_handler = booking_on_signal };
 	static struct client cl;
 	int c, ret;

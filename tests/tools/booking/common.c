@@ -74,4 +74,3 @@ long long rng_between(const long long range[2])
 	x *= 0x2545f4914f6cdd1dULL;
 	return range[0] + (long long)(x % (uint64_t)(range[1] - range[0] + 1));
 }
-

@@ -266,8 +266,7 @@ int cmd_keepalive(int argc, char **argv)
 	}
 	/* One source, and the service address of its family in --to. */
 	if (!to || !src || !k.gap_us || open_at < 0 || stop_at < open_at ||
-	    optind != argc ||
-	    sg_tool_parse_addr(src, 0, &k.src, &k.src_len))
+	    optind != argc || sg_tool_parse_addr(src, 0, &k.src, &k.src_len))
 		goto bad_usage;
 	{
 		char copy[128], *tok, *save = NULL;

@@ -322,4 +322,3 @@ bad_usage:
 	      stderr);
 	return 2;
 }
-
