@@ -30,7 +30,7 @@ DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	scdoc man-db groff-base bash-completion systemd debhelper dpkg-dev \
 	fakeroot lintian git
 
-ARCH_INCLUDE := /usr/include/$(shell $(CC) -dumpmachine)
+ARCH_INCLUDE := /usr/include/$(shell $(CC) -print-multiarch)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -Wall -Wextra -Werror \
 	-Wno-unused-parameter -I$(ARCH_INCLUDE) -Imaps -Ibpf -MMD -MP
 
@@ -86,7 +86,8 @@ help:
 	@echo '  sudo make integ   only the netns integration tests'
 	@echo '  sudo make bench   benchmarks of issues 7 and 11 (~19 min) into docs/BENCHMARKS.md'
 	@echo '  sudo make demo    people vs scalper bots in a netns lab (DEMO_ARGS=--keep|--long|--short)'
-	@echo '  sudo make fuzz    each fuzzer FUZZ_SECONDS=60 (FUZZERS=names); make test-asan: unit tests under ASan+UBSan'
+	@echo '  sudo make fuzz    each fuzzer FUZZ_SECONDS=60 (FUZZERS=names)'
+	@echo '  sudo make test-asan  unit and daemon integration tests under ASan+UBSan'
 	@echo '  make install      binary, unit, example config and lists, dashboard,'
 	@echo '                    manuals, bash completion'
 	@echo '                    (PREFIX=/usr/local, SYSCONFDIR=/etc, DESTDIR= honoured)'
@@ -192,7 +193,8 @@ MANDIR     ?= $(PREFIX)/share/man
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 
 # The binary carries the XDP object in its skeleton; the .o is installed for
-# inspection (bpftool, llvm-objdump) and for other loaders.
+# inspection (bpftool, llvm-objdump) and for other loaders. Files a running
+# slotguard or systemd may read are written beside and renamed into place.
 install: $(LOADER) $(BUILD)/slotguard.bpf.o $(MANS)
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/slotguard \
@@ -206,15 +208,18 @@ install: $(LOADER) $(BUILD)/slotguard.bpf.o $(MANS)
 		$(DESTDIR)$(COMPLETIONDIR)/slotguard
 	$(Q)install -m 0644 $(BUILD)/slotguard.bpf.o $(DESTDIR)$(PREFIX)/lib/slotguard/
 	$(Q)sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
-		deploy/slotguard.service > $(DESTDIR)$(UNITDIR)/slotguard.service
-	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/slotguard.service
+		deploy/slotguard.service > $(DESTDIR)$(UNITDIR)/slotguard.service.tmp
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/slotguard.service.tmp && \
+		mv -f $(DESTDIR)$(UNITDIR)/slotguard.service.tmp \
+		$(DESTDIR)$(UNITDIR)/slotguard.service
 	$(Q)install -m 0644 slotguard.conf.example examples/allow.txt examples/deny.txt \
 		deploy/grafana-dashboard.json deploy/alerts.yml \
 		$(DESTDIR)$(PREFIX)/share/slotguard/
 	$(Q)for f in slotguard.conf:slotguard.conf.example allow.txt:examples/allow.txt \
 		deny.txt:examples/deny.txt; do \
 		dst=$(DESTDIR)$(SYSCONFDIR)/slotguard/$${f%%:*}; \
-		[ -e $$dst ] || install -m 0644 $${f#*:} $$dst; done
+		[ -e $$dst ] || { install -m 0644 $${f#*:} $$dst.tmp && \
+		mv -f $$dst.tmp $$dst; }; done
 
 clean:
 	rm -rf $(BUILD)
@@ -226,8 +231,11 @@ clean:
 # into $(BUILD)/fuzz together with their own instrumented copy of the
 # loader core. `make fuzz` runs each for FUZZ_SECONDS (FUZZERS= picks
 # some); `make test` runs their short fixed-seed pass (integ-fuzz_smoke).
-# `make test-asan` is `make test SANITIZE=1` in $(BUILD)/asan, unit tests
-# unless TESTS= says otherwise; leaks and undefined behaviour fail it.
+# `make test-asan` is `make test SANITIZE=1` in $(BUILD)/asan: the unit
+# tests and the integration tests of the daemon's life (ASAN_TESTS) unless
+# TESTS= says otherwise. Every sanitizer report (the reports go to
+# $(BUILD)/asan/sanitizer-reports, by log_path) is a failed test. Built by
+# clang: with gcc's runtimes UBSan ignores log_path when ASan is linked in.
 DEB_PACKAGES += libclang-rt-14-dev
 FUZZ_SECONDS ?= 60
 FUZZERS      ?=
@@ -255,9 +263,18 @@ check-fuzz-deps:
 fuzz: $(FUZZ_BINS)
 	$(Q)BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh long $(FUZZERS)
 
+# The daemon's own life under the sanitizers: start, reload (half-written
+# files too), ban events, checked pins, restart and stop.
+ASAN_TESTS   ?= unit integ-reload integ-halfwritten integ-restart integ-flood \
+	integ-pins
+SAN_LOG_DIR  := $(abspath $(BUILD)/asan/sanitizer-reports)
 test-asan:
-	$(Q)$(MAKE) --no-print-directory test SANITIZE=1 BUILD=$(BUILD)/asan \
-		TESTS='$(if $(TESTS),$(TESTS),unit)'
+	$(Q)rm -rf $(SAN_LOG_DIR) && mkdir -p $(SAN_LOG_DIR)
+	$(Q)SG_SANITIZER_LOG_DIR=$(SAN_LOG_DIR) \
+		ASAN_OPTIONS=detect_leaks=1:log_path=$(SAN_LOG_DIR)/asan \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$(SAN_LOG_DIR)/ubsan \
+		$(MAKE) --no-print-directory test SANITIZE=1 CC=$(CLANG) \
+		BUILD=$(BUILD)/asan TESTS='$(if $(TESTS),$(TESTS),$(ASAN_TESTS))'
 
 ifeq ($(SANITIZE),1)
 export ASAN_OPTIONS ?= detect_leaks=1

@@ -4,11 +4,14 @@
 # "N passed, N failed, N skipped". Components print one line per test:
 # "PASS: name", "FAIL: name: why" or "SKIP: name: why". A component that
 # exits non-zero without printing a FAIL counts as one failure.
-# Usage: tests/run.sh [GLOB]   (GLOB matches component names: unit, integ-*)
+# With SG_SANITIZER_LOG_DIR set (make test-asan points the sanitizers'
+# log_path there), every report found there at the end is a failure.
+# Usage: tests/run.sh [GLOB...]  (GLOBs match component names: unit, integ-*)
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-filter=${1:-*}
+filters=("$@")
+[ ${#filters[@]} -gt 0 ] || filters=('*')
 passed=0 failed=0 skipped=0
 log_dir=$(mktemp -d /tmp/slotguard-tests.XXXXXX)
 
@@ -25,9 +28,30 @@ run_component() {
 	esac
 }
 
+# selected NAME : NAME matches one of the GLOBs.
+selected() {
+	local f
+	for f in "${filters[@]}"; do
+		# shellcheck disable=SC2053
+		[[ $1 == $f ]] && return 0
+	done
+	return 1
+}
+
+# sanitizer_reports : one line per report in SG_SANITIZER_LOG_DIR.
+sanitizer_reports() {
+	local f n=0
+	echo "== sanitizers"
+	for f in "$SG_SANITIZER_LOG_DIR"/*; do
+		[ -s "$f" ] || continue
+		n=$((n + 1))
+		echo "FAIL: sanitizer-report-${f##*/}: $(grep -m1 -E 'ERROR|runtime error' "$f" | cut -c1-300) (all of it in $f)"
+	done
+	[ "$n" = 0 ] && echo "PASS: sanitizers-no-report"
+}
+
 for c in "${components[@]}"; do
-	# shellcheck disable=SC2053
-	[[ $c == $filter ]] || continue
+	selected "$c" || continue
 	echo "== $c"
 	out=$log_dir/$c.log
 	run_component "$c" 2>&1 | tee "$out"
@@ -41,6 +65,12 @@ for c in "${components[@]}"; do
 	fi
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 done
+if [ -n "${SG_SANITIZER_LOG_DIR:-}" ]; then
+	out=$log_dir/sanitizers.log
+	sanitizer_reports | tee "$out"
+	passed=$((passed + $(grep -c '^PASS: ' "$out")))
+	failed=$((failed + $(grep -c '^FAIL: ' "$out")))
+fi
 
 echo
 grep -h '^FAIL: ' "$log_dir"/*.log 2>/dev/null | sed 's/^/  /'

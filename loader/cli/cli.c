@@ -73,7 +73,7 @@ int sg_cli_open(struct sg_state *st, bool lock)
 	char err[SG_ERR_LEN];
 	int ret;
 
-	ret = sg_state_open(st, sg_cli.pin_dir, err, sizeof(err));
+	ret = sg_state_open(st, sg_cli.pin_dir, 0, err, sizeof(err));
 	if (ret == -ENOENT) {
 		sg_errorf("%s", err);
 		return SG_EXIT_NOT_LOADED;

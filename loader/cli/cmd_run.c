@@ -38,7 +38,12 @@ static const char run_usage[] =
 	"      --log-format F    text (default) or json (one object per line)\n"
 	"\n"
 	"Signals: SIGHUP re-reads the config and list files; a bad file is\n"
-	"reported and the running settings stay. SIGTERM/SIGINT detach and\n"
+	"reported and the running settings stay, and so does a config that\n"
+	"looks half written (no key, no newline at its end, an empty last\n"
+	"section, or open for writing by another process): replace config\n"
+	"files atomically (write a new file, then rename it over the old).\n"
+	"A reload from enforce to monitor is logged as a warning that names\n"
+	"the line that asked for it. SIGTERM/SIGINT detach and\n"
 	"remove the pins, unless keep_attached = yes. A killed daemon (SIGKILL)\n"
 	"leaves the filter attached and enforcing; the next `run` takes over\n"
 	"the same bans, lists and counters.\n"
@@ -115,11 +120,30 @@ static int load_settings(const char *path, struct sg_settings *s)
 	sg_settings_defaults(s);
 	if (!path)
 		return 0;
-	if (sg_settings_load(path, s, err, sizeof(err))) {
+	if (sg_settings_load_whole(path, s, err, sizeof(err))) {
 		sg_errorf("%s", err);
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* Enforce to monitor drops nothing from now on: say what asked for it. */
+static void warn_monitor(const struct sg_daemon *d, const struct sg_settings *s)
+{
+	if (d->settings.cfg.mode != SG_MODE_ENFORCE ||
+	    s->cfg.mode != SG_MODE_MONITOR)
+		return;
+	if (s->mode_line)
+		sg_log(d, "warning",
+		       "reload: mode enforce -> monitor, set by %s:%u: nothing "
+		       "is dropped from now on",
+		       d->config_path, s->mode_line);
+	else
+		sg_log(d, "warning",
+		       "reload: mode enforce -> monitor: %s has no mode key, so "
+		       "the default, monitor, applies: nothing is dropped from "
+		       "now on",
+		       d->config_path ? d->config_path : "no config file");
 }
 
 static void reload(struct sg_daemon *d, char ifaces[][SG_IFNAME_LEN],
@@ -131,10 +155,11 @@ static void reload(struct sg_daemon *d, char ifaces[][SG_IFNAME_LEN],
 	if (!s)
 		return;
 	sg_settings_defaults(s);
+	/* A half-written file is refused here, never applied. */
 	if (d->config_path &&
-	    sg_settings_load(d->config_path, s, err, sizeof(err))) {
-		sg_log(d, "error", "reload: %s; keeping the running settings",
-		       err);
+	    sg_settings_load_whole(d->config_path, s, err, sizeof(err))) {
+		sg_log(d, "error",
+		       "reload refused: %s; keeping the running settings", err);
 		sg_daemon_record_reload(d, false, err);
 		free(s);
 		return;
@@ -143,12 +168,13 @@ static void reload(struct sg_daemon *d, char ifaces[][SG_IFNAME_LEN],
 	warn_writable(d, s);
 	snprintf(s->pin_dir, sizeof(s->pin_dir), "%s", d->settings.pin_dir);
 	if (sg_daemon_apply(d, s, err, sizeof(err))) {
-		sg_log(d, "error", "reload: %s; keeping the running settings",
-		       err);
+		sg_log(d, "error",
+		       "reload refused: %s; keeping the running settings", err);
 		sg_daemon_record_reload(d, false, err);
 		free(s);
 		return;
 	}
+	warn_monitor(d, s);
 	if (memcmp(s->interfaces, d->settings.interfaces,
 		   sizeof(s->interfaces)))
 		sg_log(d, "warning",
@@ -301,6 +327,8 @@ int sg_cmd_run(int argc, char **argv)
 		return SG_EXIT_FAIL;
 	d->mode_override = -1;
 	d->daemon_lock_fd = -1;
+	d->pin_dir_fd = -1;
+	sg_state_init(&d->st);
 	for (i = 0; i < SG_MAX_IFACES; i++)
 		d->link_fds[i] = -1;
 	rc = parse_run_args(d, o, argc, argv);

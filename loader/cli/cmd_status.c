@@ -35,7 +35,8 @@ static const char status_usage[] =
 	"\n"
 	"Options:\n"
 	"  -j, --json   one JSON object: abi_version, pin_dir, mode,\n"
-	"               generation, interfaces[], maps{}, config{}, services[]\n"
+	"               generation, interfaces[], maps{}, config{}, services[],\n"
+	"               stray_pins[] (name, kind: what slotguard did not pin)\n"
 	"  -h, --help   this text\n"
 	"\n"
 	"Examples:\n"
@@ -79,6 +80,7 @@ struct status {
 	char set_names[SG_MAX_SETS][SG_SET_NAME_LEN];
 	struct sg_service services[SG_MAX_SERVICES];
 	unsigned int dsts[SG_MAX_SERVICES]; /* destination prefixes each */
+	struct sg_strays strays;
 };
 
 static void json_add(struct json_object *o, const char *key,
@@ -97,26 +99,25 @@ static int map_id(int fd)
 	return bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : (int)info.id;
 }
 
-static void status_link(const struct sg_state *st, struct status_iface *si)
+/* The pinned link of the interface, checked: an error is the pin's fault. */
+static int status_link(const struct sg_state *st, struct status_iface *si,
+		       char *err, size_t len)
 {
-	char path[PATH_MAX + 64];
-	struct bpf_link_info info = {};
-	__u32 len = sizeof(info);
-	int fd;
+	char name[sizeof(SG_PIN_LINK_PREFIX) + SG_IFNAME_LEN];
+	struct bpf_link_info info;
+	int fd, ret;
 
-	snprintf(path, sizeof(path), "%s/" SG_PIN_LINK_PREFIX "%.*s",
-		 st->pin_dir, SG_IFNAME_LEN, si->iface.name);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return;
+	snprintf(name, sizeof(name), SG_PIN_LINK_PREFIX "%.*s", SG_IFNAME_LEN,
+		 si->iface.name);
+	ret = sg_state_link_open(st, name, &fd, &info, err, len);
+	if (ret)
+		return ret == -ENOENT ? 0 : ret;
 	si->link_pinned = true;
-	if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
-		si->link_id = info.id;
-		si->link_prog_id = info.prog_id;
-		si->link_stale = info.type != BPF_LINK_TYPE_XDP ||
-				 info.xdp.ifindex != si->iface.ifindex;
-	}
+	si->link_id = info.id;
+	si->link_prog_id = info.prog_id;
+	si->link_stale = info.xdp.ifindex != si->iface.ifindex;
 	close(fd);
+	return 0;
 }
 
 /* Name of the program, and whether it uses our sg_config map. */
@@ -146,16 +147,19 @@ static void status_prog(struct status_iface *si, int config_map_id)
 	close(fd);
 }
 
-static void status_iface(const struct sg_state *st, struct status_iface *si,
-			 int config_map_id)
+static int status_iface(const struct sg_state *st, struct status_iface *si,
+			int config_map_id, char *err, size_t len)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	char name[IF_NAMESIZE];
+	int ret;
 
-	status_link(st, si);
+	ret = status_link(st, si, err, len);
+	if (ret)
+		return ret;
 	si->present = if_indextoname(si->iface.ifindex, name) != NULL;
 	if (!si->present || bpf_xdp_query(si->iface.ifindex, 0, &q))
-		return;
+		return 0;
 	si->attach_mode = q.attach_mode;
 	si->prog_id = q.prog_id	      ? q.prog_id
 		      : q.drv_prog_id ? q.drv_prog_id
@@ -163,11 +167,13 @@ static void status_iface(const struct sg_state *st, struct status_iface *si,
 				      : q.hw_prog_id;
 	if (si->prog_id)
 		status_prog(si, config_map_id);
+	return 0;
 }
 
-static int status_ifaces(const struct sg_state *st, struct status *s)
+static int status_ifaces(const struct sg_state *st, struct status *s, char *err,
+			 size_t len)
 {
-	int config_map_id = map_id(st->fds[SG_MAP_CONFIG]);
+	int config_map_id = map_id(st->fds[SG_MAP_CONFIG]), ret;
 	struct status_iface *si;
 	struct sg_iface iface;
 	__u32 slot;
@@ -181,7 +187,9 @@ static int status_ifaces(const struct sg_state *st, struct status *s)
 		si->slot = slot;
 		si->iface = iface;
 		si->iface.name[SG_IFNAME_LEN - 1] = '\0';
-		status_iface(st, si, config_map_id);
+		ret = status_iface(st, si, config_map_id, err, len);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -319,6 +327,7 @@ static void status_print(const struct sg_state *st, const struct status *s)
 			printf("set %s: %zu ipv4, %zu ipv6\n", s->set_names[i],
 			       s->lists[i][SG_FAMILY_V4],
 			       s->lists[i][SG_FAMILY_V6]);
+	sg_strays_print(&s->strays, st->pin_dir, stdout);
 	sg_config_text(&s->cfg, stdout);
 	for (i = 0; i < SG_MAX_SERVICES; i++) {
 		const struct sg_service *svc = &s->services[i];
@@ -415,11 +424,13 @@ static void status_print_json(const struct sg_state *st, const struct status *s)
 				arr, sg_service_json(&s->services[i], i, NULL,
 						     s->dsts[i]));
 	json_add(root, "services", arr);
+	json_add(root, "stray_pins", sg_strays_json(&s->strays));
 	sg_json_print(root);
 }
 
 int sg_cmd_status(int argc, char **argv)
 {
+	char err[SG_ERR_LEN] = "";
 	struct sg_state st;
 	struct status *s;
 	bool json = false;
@@ -438,22 +449,24 @@ int sg_cmd_status(int argc, char **argv)
 	s = calloc(1, sizeof(*s));
 	ret = s ? sg_config_read(&st, &s->cfg) : -ENOMEM;
 	if (!ret)
-		ret = status_ifaces(&st, s);
+		ret = status_ifaces(&st, s, err, sizeof(err));
 	if (!ret)
 		ret = status_fill(&st, s);
 	if (!ret)
 		ret = status_services(&st, s);
+	if (!ret)
+		ret = sg_strays_collect(&st, &s->strays);
 	if (!ret && json)
 		status_print_json(&st, s);
 	else if (!ret)
 		status_print(&st, s);
 	sg_state_close(&st);
 	free(s);
-	if (ret) {
+	if (ret && err[0])
+		sg_errorf("%s", err);
+	else if (ret)
 		sg_errorf("reading %s: %s", sg_cli.pin_dir, strerror(-ret));
-		return SG_EXIT_FAIL;
-	}
-	return SG_EXIT_OK;
+	return ret ? SG_EXIT_FAIL : SG_EXIT_OK;
 }
 
 int sg_cmd_version(int argc, char **argv)

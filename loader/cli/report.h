@@ -2,7 +2,8 @@
 /*
  * Private to the read commands (cmd_status.c, cmd_config.c): the runtime
  * config and budgets in words and as JSON, the same in `status` (read from
- * the pins) and `config check` (read from a file), and small CLI helpers.
+ * the pins) and `config check` (read from a file), the pin directory's
+ * strays, and small CLI helpers.
  */
 #ifndef SLOTGUARD_REPORT_H
 #define SLOTGUARD_REPORT_H
@@ -45,5 +46,21 @@ struct json_object *sg_config_json(const struct sg_config *cfg);
 struct json_object *sg_service_json(const struct sg_service *svc,
 				    unsigned int index, const char *name,
 				    int dsts);
+
+/* strays.c: entries of the pin directory that slotguard did not make. */
+#define SG_STRAYS_MAX 32
+struct sg_stray {
+	char name[256];
+	int kind; /* enum sg_pin_kind */
+};
+struct sg_strays {
+	struct sg_stray v[SG_STRAYS_MAX]; /* sorted by name */
+	unsigned int n, more;		  /* more: beyond SG_STRAYS_MAX */
+};
+int sg_strays_collect(const struct sg_state *st, struct sg_strays *s);
+/* One line naming each (nothing when there are none). */
+void sg_strays_print(const struct sg_strays *s, const char *dir, FILE *f);
+/* [{"name", "kind"}] */
+struct json_object *sg_strays_json(const struct sg_strays *s);
 
 #endif /* SLOTGUARD_REPORT_H */

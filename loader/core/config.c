@@ -191,6 +191,8 @@ static int begin_section(struct sg_conf *c, const char *line)
 	snprintf(c->section_name, sizeof(c->section_name), "%s%s%s", type,
 		 name[0] ? " " : "", name);
 	memset(c->key_line, 0, sizeof(c->key_line));
+	c->header_line = c->line;
+	c->section_keys = 0;
 	return 0;
 }
 
@@ -220,6 +222,11 @@ static bool read_raw_line(struct sg_conf *c, char *str, int num, size_t *len)
 		snprintf(c->err, sizeof(c->err), "%s: %s", c->path,
 			 strerror(errno ? errno : EIO));
 		c->failed = true;
+		return false;
+	}
+	if (ch == EOF && n) {
+		sg_conf_error(c, "the file ends inside this line (no newline "
+				 "at the end): half written?");
 		return false;
 	}
 	str[n] = '\0';
@@ -298,6 +305,8 @@ static int conf_handler(void *user, const char *section, const char *name,
 			c, "duplicate key '%s' in [%s] (first at line %u)",
 			name, c->section_name, c->key_line[i]);
 	c->key_line[i] = c->line;
+	c->section_keys++;
+	c->keys++;
 	if (!value[0])
 		return !sg_conf_error(c, "%s: empty value", name);
 	return !k->set(c, name, value);
@@ -436,6 +445,27 @@ static int finish_levels(struct sg_conf *c)
 	return err;
 }
 
+/*
+ * A writer caught mid-file leaves a prefix: nothing, or text up to some
+ * line. Refuse what only a cut file looks like (the parse already refused
+ * a last line without its newline).
+ */
+static int finish_whole(struct sg_conf *c)
+{
+	if (c->header_line && !c->section_keys)
+		return sg_conf_error_at(
+			c, c->header_line,
+			"[%s] is the last section and has no key: half written? "
+			"(remove the empty section)",
+			c->section_name);
+	if (!c->keys)
+		return sg_conf_error_at(
+			c, 1,
+			"no key in the file (empty, or only comments): half "
+			"written? (with no -c, slotguard runs on its defaults)");
+	return 0;
+}
+
 /* Checks that span keys, once the whole file is known. */
 static int finish(struct sg_conf *c)
 {
@@ -541,7 +571,7 @@ int sg_settings_load(const char *path, struct sg_settings *s, char *err,
 				 "cannot parse this line");
 	else if (ret < 0)
 		sg_conf_error_at(c, c->line, "out of memory");
-	if (!c->failed && !finish(c)) {
+	if (!c->failed && !finish_whole(c) && !finish(c)) {
 		c->s.path = path;
 		*s = c->s;
 	}

@@ -58,6 +58,9 @@ struct sg_conf {
 	char section_name[80];
 	unsigned int section_line[SG_SEC_COUNT]; /* first header, 0: none */
 	unsigned int key_line[SG_CONF_KEYS_MAX]; /* in the current section */
+	unsigned int header_line;  /* of the current section, 0: none yet */
+	unsigned int section_keys; /* keys seen in the current section */
+	unsigned int keys;	   /* keys seen in the file */
 	struct sg_conf_budget budget[SG_LEVEL_COUNT][SG_BUDGET_KIND_COUNT];
 	unsigned int prefix_line[SG_LEVEL_COUNT][SG_FAMILY_COUNT];
 	struct sg_conf_service svc[SG_MAX_SERVICES];

@@ -61,6 +61,7 @@ static int set_mode(struct sg_conf *c, const char *key, const char *v)
 	if (sg_conf_choice(c, key, v, names, "monitor or enforce", &mode))
 		return -EINVAL;
 	c->s.cfg.mode = (__u32)mode;
+	c->s.mode_line = c->line; /* a reload into monitor names it */
 	return 0;
 }
 

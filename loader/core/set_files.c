@@ -100,7 +100,7 @@ int sg_settings_read_sets(const struct sg_settings *s, struct sg_set_item **out,
 
 	for (set = 0; set < n_sets && !ret; set++)
 		ret = read_one(s, set, &v, &n, err, err_len);
-	if (!ret)
+	if (!ret && n) /* no files, no entries: v is NULL, no qsort(NULL, 0) */
 		qsort(v, n, sizeof(*v), origin_cmp);
 	for (i = 1; !ret && i < n; i++)
 		if (!sg_cidr_cmp(&v[i - 1].cidr, &v[i].cidr))

@@ -48,23 +48,38 @@ static int sg_trie_create(unsigned int family)
  * needs no CAP_SYS_ADMIN (BPF_MAP_GET_FD_BY_ID does). A swap pins the new
  * trie as NAME_new, switches the slot, then renames NAME_new over NAME;
  * whichever of the two holds the map now in the slot is the live one.
+ * Pins go through the pin directory's fd (pins.c), never a symlink.
  * Unpinned state (tests) falls back to opening by id.
  */
-static void sg_trie_path(const struct sg_state *st, unsigned int family,
-			 bool fresh, char *buf, size_t len)
+static void sg_trie_name(unsigned int family, bool fresh, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/sg_entries_v%c%s", st->pin_dir,
+	snprintf(buf, len, "sg_entries_v%c%s",
 		 family == SG_FAMILY_V4 ? '4' : '6', fresh ? "_new" : "");
 }
 
-static int sg_pinned_with_id(const char *path, __u32 id)
+int sg_sets_pin_owner(const char *name)
+{
+	unsigned int family, fresh;
+	char want[32];
+
+	for (family = 0; family < SG_FAMILY_COUNT; family++)
+		for (fresh = 0; fresh < 2; fresh++) {
+			sg_trie_name(family, fresh, want, sizeof(want));
+			if (!strcmp(name, want))
+				return sg_outer_map(family);
+		}
+	return -1;
+}
+
+static int sg_pinned_with_id(const struct sg_state *st, const char *name,
+			     __u32 id)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
-	int fd = bpf_obj_get(path);
+	int fd = sg_pin_get(st->dir_fd, name);
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.id != id) {
 		close(fd);
 		return -ESTALE;
@@ -75,19 +90,15 @@ static int sg_pinned_with_id(const char *path, __u32 id)
 /* fd of the trie now in the slot, -ENOENT if the slot is empty. */
 static int sg_trie_fd(const struct sg_state *st, unsigned int family)
 {
-	char path[PATH_MAX + 32];
+	char name[32];
 	__u32 zero = 0, id;
-	int fd;
+	int fd, fresh;
 
 	if (bpf_map_lookup_elem(st->fds[sg_outer_map(family)], &zero, &id))
 		return -errno;
-	if (st->pin_dir[0]) {
-		sg_trie_path(st, family, false, path, sizeof(path));
-		fd = sg_pinned_with_id(path, id);
-		if (fd >= 0)
-			return fd;
-		sg_trie_path(st, family, true, path, sizeof(path));
-		fd = sg_pinned_with_id(path, id);
+	for (fresh = 0; st->dir_fd >= 0 && fresh < 2; fresh++) {
+		sg_trie_name(family, fresh, name, sizeof(name));
+		fd = sg_pinned_with_id(st, name, id);
 		if (fd >= 0)
 			return fd;
 	}
@@ -98,21 +109,23 @@ static int sg_trie_fd(const struct sg_state *st, unsigned int family)
 static int sg_trie_install(const struct sg_state *st, unsigned int family,
 			   int fd)
 {
-	char fresh[PATH_MAX + 32], live[PATH_MAX + 32];
+	char fresh[32], live[32];
 	__u32 zero = 0;
+	int ret;
 
-	if (st->pin_dir[0]) {
-		sg_trie_path(st, family, true, fresh, sizeof(fresh));
-		sg_trie_path(st, family, false, live, sizeof(live));
-		unlink(fresh); /* left by a writer killed before its swap */
-		if (bpf_obj_pin(fd, fresh))
-			return -errno;
+	sg_trie_name(family, true, fresh, sizeof(fresh));
+	sg_trie_name(family, false, live, sizeof(live));
+	if (st->dir_fd >= 0) {
+		sg_pin_remove(st->dir_fd, fresh); /* a killed writer's */
+		ret = sg_pin_put(st->dir_fd, fd, fresh);
+		if (ret)
+			return ret;
 	}
 	if (bpf_map_update_elem(st->fds[sg_outer_map(family)], &zero, &fd,
 				BPF_ANY))
 		return -errno;
-	if (st->pin_dir[0] && rename(fresh, live))
-		return -errno;
+	if (st->dir_fd >= 0)
+		return sg_pin_rename(st->dir_fd, fresh, live);
 	return 0;
 }
 

@@ -119,7 +119,8 @@ struct sg_settings {
 	unsigned int n_services;
 	struct sg_set_settings sets[SG_MAX_NAMED_SETS];
 	unsigned int n_sets;
-	struct sg_config cfg; /* mode, prefixes, budgets, bans, events */
+	struct sg_config cfg;	/* mode, prefixes, budgets, bans, events */
+	unsigned int mode_line; /* line of `mode` in path, 0: the default */
 };
 
 /* Defaults: monitor mode, TCP 443 protected, conservative budgets. */
@@ -127,10 +128,23 @@ void sg_settings_defaults(struct sg_settings *s);
 /*
  * Load an INI file over the defaults. Unknown sections or keys, duplicate
  * keys and bad values fail with err = "FILE:LINE: reason"; *s is only
- * written on success.
+ * written on success. So does a file that looks half written: one with no
+ * key at all (empty, or only comments), one whose last line has no
+ * newline, one whose last section has no key (a writer stopped after its
+ * header).
  */
 int sg_settings_load(const char *path, struct sg_settings *s, char *err,
 		     size_t err_len);
+/*
+ * sg_settings_load for the daemon (start and reload): besides the above,
+ * refuses (-EAGAIN) a file that another process holds open for writing,
+ * and holds a read lease while reading, so that a writer who opens the
+ * file meanwhile waits until it has been read whole. Without a lease (the
+ * file is not the daemon user's, or the filesystem has none) it reads the
+ * file as sg_settings_load does.
+ */
+int sg_settings_load_whole(const char *path, struct sg_settings *s, char *err,
+			   size_t err_len);
 /*
  * Read the allow, deny and set files the settings name: 0, or err as above;
  * a prefix in two of them is refused with the file and line of both.
@@ -191,18 +205,53 @@ extern const char *const sg_map_names[SG_MAP_COUNT]; /* = pin names */
 struct sg_state {
 	int fds[SG_MAP_COUNT];
 	int lock_fd; /* flock on the pin directory, or -1 */
+	int dir_fd;  /* the pin directory (sg_pin_dir_open), or -1: unpinned */
 	char pin_dir[PATH_MAX];
+	char prog_name[16]; /* the XDP program's name, for checking links */
 };
 
+/* Nothing open: every fd -1 (sg_state_close is then a no-op). */
+void sg_state_init(struct sg_state *st);
 /* Fill st->fds from a loaded bpf_object (no ownership taken). */
 struct bpf_object;
 int sg_state_from_object(struct sg_state *st, struct bpf_object *obj);
+
+enum sg_state_open_flags {
+	SG_STATE_PARTIAL = 1, /* missing maps are left at -1 (the daemon) */
+};
 /*
- * Open every pinned map under dir and check the ABI version.
- * -ENOENT: nothing pinned (exit 3); -EPROTO: another ABI version.
+ * Open every pinned map under dir and check each against the compiled
+ * object (type, key and value sizes, flags, max_entries unless sized at
+ * load, the ABI version in sg_config, the inner maps of maps-of-maps and
+ * every pin the set code made), refusing symlinks. The one check every
+ * command goes through. -ENOENT: nothing pinned (exit 3); -EPROTO,
+ * -ERANGE: a pin of another shape; -ELOOP: a symlink. err says which pin
+ * and what differs.
  */
-int sg_state_open(struct sg_state *st, const char *dir, char *err,
-		  size_t err_len);
+int sg_state_open(struct sg_state *st, const char *dir, unsigned int flags,
+		  char *err, size_t err_len);
+/* Maps whose max_entries comes from the config at load (sg_track). */
+bool sg_map_sized_at_load(unsigned int id);
+/*
+ * Calls fn for each entry of the pin directory that slotguard did not make
+ * (kind: enum sg_pin_kind). 0 or -errno.
+ */
+int sg_state_strays(const struct sg_state *st,
+		    void (*fn)(const char *name, int kind, void *arg),
+		    void *arg);
+/*
+ * Remove every pin slotguard made under the pin directory but its links
+ * (they hold the filter on an interface); strays stay too.
+ */
+int sg_pins_unpin(int dir_fd);
+/*
+ * Open the pinned link NAME: an XDP bpf_link whose program, where it can be
+ * read (CAP_SYS_ADMIN), is an XDP program named st->prog_name. *fd and
+ * *info on success; -ENOENT if absent; else err says what is wrong.
+ */
+struct bpf_link_info;
+int sg_state_link_open(const struct sg_state *st, const char *name, int *fd,
+		       struct bpf_link_info *info, char *err, size_t err_len);
 /* Exclusive lock on the pin directory; waits up to timeout_ms. */
 int sg_state_lock(struct sg_state *st, int timeout_ms);
 void sg_state_close(struct sg_state *st);
@@ -229,7 +278,62 @@ int sg_policy_changed(const struct sg_state *st);
 /* Write services, ports and destinations; removes what is gone. */
 int sg_services_apply(const struct sg_state *st, const struct sg_settings *s);
 
+/* ---- the pin directory (pins.c) ------------------------------------ */
+#define SG_PIN_DAEMON_DIR "daemon" /* flock'ed by the one `slotguard run` */
+
+/*
+ * Open dir (O_RDONLY directory fd) walking from "/" one component at a
+ * time, refusing any symlink on the way (-ELOOP, err says which); create
+ * makes the last component (0700) when absent. The directory must be on
+ * bpffs (-EINVAL).
+ */
+int sg_pin_dir_open(const char *dir, bool create, int *dir_fd, char *err,
+		    size_t err_len);
+/* rmdir of dir through its parent, walked as above. */
+int sg_pin_dir_remove(const char *dir, char *err, size_t err_len);
+/* Objects under the directory fd, never through a symlink (-ELOOP). */
+int sg_pin_get(int dir_fd, const char *name); /* fd or -errno */
+int sg_pin_put(int dir_fd, int fd, const char *name);
+int sg_pin_remove(int dir_fd, const char *name);
+int sg_pin_rename(int dir_fd, const char *from, const char *to);
+
+enum sg_pin_kind {
+	SG_PIN_MAP,
+	SG_PIN_PROG,
+	SG_PIN_LINK,
+	SG_PIN_DIR,
+	SG_PIN_SYMLINK,
+	SG_PIN_OTHER,
+};
+int sg_pin_kind(int dir_fd, const char *name); /* enum sg_pin_kind or -errno */
+int sg_fd_kind(int fd); /* SG_PIN_MAP, _PROG, _LINK or _OTHER */
+/* err = "DIR/NAME: what ret means" (a symlink: where it points); ret. */
+int sg_pin_error(int dir_fd, const char *dir, const char *name, int ret,
+		 char *err, size_t err_len);
+const char *sg_pin_kind_name(int kind);
+
+/* What a map is: compared between a pin and the compiled object. */
+struct sg_map_shape {
+	__u32 type, key_size, value_size, max_entries, flags;
+	__u32 id; /* of a map in the kernel; 0 for a definition */
+};
+struct bpf_map;
+void sg_map_shape_of(const struct bpf_map *map, struct sg_map_shape *s);
+int sg_map_shape_fd(int fd, struct sg_map_shape *s);
+/*
+ * 0 if have is want; -EPROTO if type, sizes or flags differ, -ERANGE if
+ * only max_entries does (check_max). why lists each difference.
+ */
+int sg_map_shape_cmp(const struct sg_map_shape *have,
+		     const struct sg_map_shape *want, bool check_max, char *why,
+		     size_t why_len);
+
 /* ---- sets (sets.c): allow (0), deny (1) and named sets ----------- */
+/*
+ * The outer map (SG_MAP_SETS_V4/V6) whose tries the set code pins under
+ * this name in the pin directory, or -1 if it is not such a name.
+ */
+int sg_sets_pin_owner(const char *name);
 struct sg_set_item {
 	struct sg_cidr cidr;
 	__u16 set;	/* set id */

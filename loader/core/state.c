@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * Pinned state: open every map from the pin directory (or from a freshly
- * loaded object), check the ABI version, lock the directory against a second
- * writer, and write the runtime config and the protected services.
+ * loaded object), checking each against the compiled object before anyone
+ * reads or writes it, lock the directory against a second writer, and
+ * write the runtime config.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,8 @@
 #include <bpf/libbpf.h>
 #include <linux/in.h>
 #include "sg.h"
+#include "pincheck.h"
+#include "slotguard.skel.h"
 
 const char *const sg_map_names[SG_MAP_COUNT] = {
 	[SG_MAP_CONFIG] = "sg_config",
@@ -49,7 +52,13 @@ const char *const sg_map_names[SG_MAP_COUNT] = {
 	[SG_MAP_VCACHE] = "sg_vcache",
 };
 
-static void sg_state_init(struct sg_state *st)
+bool sg_map_sized_at_load(unsigned int id)
+{
+	/* max_tracked_sources, max_bans, the number of interfaces */
+	return id == SG_MAP_TRACK || id == SG_MAP_BANS || id == SG_MAP_COUNTERS;
+}
+
+void sg_state_init(struct sg_state *st)
 {
 	int i;
 
@@ -57,6 +66,22 @@ static void sg_state_init(struct sg_state *st)
 	for (i = 0; i < SG_MAP_COUNT; i++)
 		st->fds[i] = -1;
 	st->lock_fd = -1;
+	st->dir_fd = -1;
+}
+
+/* The links slotguard pins hold its XDP program: remember its name. */
+static void sg_state_prog_name(struct sg_state *st, struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj)
+	{
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_XDP) {
+			snprintf(st->prog_name, sizeof(st->prog_name), "%s",
+				 bpf_program__name(prog));
+			return;
+		}
+	}
 }
 
 int sg_state_from_object(struct sg_state *st, struct bpf_object *obj)
@@ -65,6 +90,7 @@ int sg_state_from_object(struct sg_state *st, struct bpf_object *obj)
 	int i;
 
 	sg_state_init(st);
+	sg_state_prog_name(st, obj);
 	for (i = 0; i < SG_MAP_COUNT; i++) {
 		map = bpf_object__find_map_by_name(obj, sg_map_names[i]);
 		if (!map || bpf_map__fd(map) < 0)
@@ -77,72 +103,108 @@ int sg_state_from_object(struct sg_state *st, struct bpf_object *obj)
 	return 0;
 }
 
-/* The config map's value size tells an old layout from ours. */
-static int sg_state_check_abi(struct sg_state *st, char *err, size_t err_len)
+/* The config map's shape and version tell an old layout from ours. */
+static int sg_state_check_abi(struct sg_state *st, int ret, const char *why,
+			      char *err, size_t err_len)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
 	struct sg_config cfg;
-	int ret;
 
-	ret = bpf_obj_get_info_by_fd(st->fds[SG_MAP_CONFIG], &info, &len);
-	if (ret)
-		return -errno;
-	if (info.value_size == sizeof(cfg)) {
+	if (!ret) {
 		ret = sg_config_read(st, &cfg);
-		if (ret)
+		if (ret || cfg.abi_version == SG_ABI_VERSION)
 			return ret;
-		if (cfg.abi_version == SG_ABI_VERSION)
-			return 0;
+		snprintf(err, err_len,
+			 "%s/%s: pinned state is of ABI version %u; this "
+			 "slotguard speaks version %d: stop the daemon that "
+			 "made it and remove %s",
+			 st->pin_dir, sg_map_names[SG_MAP_CONFIG],
+			 cfg.abi_version, SG_ABI_VERSION, st->pin_dir);
+		return -EPROTO;
 	}
 	snprintf(err, err_len,
-		 "%s: pinned state is of another ABI version (config %u bytes, "
-		 "version %u; this slotguard speaks version %d): stop the "
-		 "daemon that made it and remove the directory",
-		 st->pin_dir, info.value_size,
-		 info.value_size == sizeof(cfg) ? cfg.abi_version : 0,
-		 SG_ABI_VERSION);
+		 "%s/%s: pinned state of another ABI version, or not "
+		 "slotguard's (%s; this slotguard speaks version %d): stop the "
+		 "daemon that made it and remove %s",
+		 st->pin_dir, sg_map_names[SG_MAP_CONFIG], why, SG_ABI_VERSION,
+		 st->pin_dir);
 	return -EPROTO;
 }
 
-int sg_state_open(struct sg_state *st, const char *dir, char *err,
-		  size_t err_len)
+static int sg_state_open_map(struct sg_state *st, unsigned int i,
+			     struct bpf_object *obj, unsigned int flags,
+			     char *err, size_t err_len)
 {
-	char path[PATH_MAX + 32];
-	struct stat sb;
-	int i;
+	const struct bpf_map *want;
+	char why[SG_ERR_LEN / 2];
+	int fd, ret;
+
+	want = bpf_object__find_map_by_name(obj, sg_map_names[i]);
+	if (!want) {
+		snprintf(err, err_len, "%s: not in the BPF object",
+			 sg_map_names[i]);
+		return -ENOENT;
+	}
+	fd = sg_pin_get(st->dir_fd, sg_map_names[i]);
+	if (fd == -ENOENT && (flags & SG_STATE_PARTIAL))
+		return 0;
+	if (fd == -ENOENT) {
+		snprintf(err, err_len,
+			 "%s/%s is missing: the pinned state is incomplete "
+			 "(is `slotguard run` loaded?)",
+			 st->pin_dir, sg_map_names[i]);
+		return fd;
+	}
+	if (fd < 0)
+		return sg_pin_error(st->dir_fd, st->pin_dir, sg_map_names[i],
+				    fd, err, err_len);
+	st->fds[i] = fd;
+	ret = sg_state_check_map(st, sg_map_names[i], "pinned map", fd, want,
+				 !sg_map_sized_at_load(i), why, sizeof(why),
+				 err, err_len);
+	/* sg_config first: its ABI version explains any other mismatch. */
+	if (i == SG_MAP_CONFIG)
+		ret = sg_state_check_abi(st, ret, why, err, err_len);
+	return ret;
+}
+
+int sg_state_open(struct sg_state *st, const char *dir, unsigned int flags,
+		  char *err, size_t err_len)
+{
+	struct slotguard *skel;
+	unsigned int i;
+	int ret;
 
 	sg_state_init(st);
 	snprintf(st->pin_dir, sizeof(st->pin_dir), "%s", dir);
-	if (stat(dir, &sb) || !S_ISDIR(sb.st_mode)) {
+	ret = sg_pin_dir_open(dir, false, &st->dir_fd, err, err_len);
+	if (ret == -ENOENT)
 		snprintf(err, err_len,
 			 "%s: nothing pinned here: is `slotguard run` loaded?",
 			 dir);
-		return -ENOENT;
+	if (ret)
+		return ret;
+	/* What the pins must be: the object this slotguard was built with. */
+	skel = slotguard__open();
+	if (!skel) {
+		ret = -errno;
+		snprintf(err, err_len, "opening the BPF object: %s",
+			 strerror(errno));
+		goto out;
 	}
-	/* sg_config first: its ABI version explains any other mismatch. */
-	for (i = 0; i < SG_MAP_COUNT; i++) {
-		int m = i == 0 ? SG_MAP_CONFIG : i == SG_MAP_CONFIG ? 0 : i;
-
-		snprintf(path, sizeof(path), "%s/%s", dir, sg_map_names[m]);
-		st->fds[m] = bpf_obj_get(path);
-		if (st->fds[m] < 0) {
-			int e = errno;
-
-			snprintf(err, err_len, "%s: %s", path, strerror(e));
-			sg_state_close(st);
-			return e == ENOENT ? -ENOENT : -e;
-		}
-		if (m == SG_MAP_CONFIG) {
-			int ret = sg_state_check_abi(st, err, err_len);
-
-			if (ret) {
-				sg_state_close(st);
-				return ret;
-			}
-		}
-	}
-	return 0;
+	sg_state_prog_name(st, skel->obj);
+	ret = sg_state_open_map(st, SG_MAP_CONFIG, skel->obj, flags, err,
+				err_len);
+	for (i = 0; i < SG_MAP_COUNT && !ret; i++)
+		if (i != SG_MAP_CONFIG)
+			ret = sg_state_open_map(st, i, skel->obj, flags, err,
+						err_len);
+	if (!ret)
+		ret = sg_state_check_inner(st, skel->obj, err, err_len);
+	slotguard__destroy(skel);
+out:
+	if (ret)
+		sg_state_close(st);
+	return ret;
 }
 
 int sg_state_lock(struct sg_state *st, int timeout_ms)
@@ -151,7 +213,11 @@ int sg_state_lock(struct sg_state *st, int timeout_ms)
 
 	if (st->lock_fd >= 0)
 		return 0;
-	st->lock_fd = open(st->pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (st->dir_fd < 0)
+		return -EBADF;
+	/* A new open file: the lock is released by closing lock_fd alone. */
+	st->lock_fd =
+		openat(st->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (st->lock_fd < 0)
 		return -errno;
 	while (flock(st->lock_fd, LOCK_EX | LOCK_NB)) {
@@ -180,6 +246,9 @@ void sg_state_close(struct sg_state *st)
 	if (st->lock_fd >= 0)
 		close(st->lock_fd); /* releases the flock */
 	st->lock_fd = -1;
+	if (st->dir_fd >= 0)
+		close(st->dir_fd);
+	st->dir_fd = -1;
 }
 
 int sg_config_read(const struct sg_state *st, struct sg_config *cfg)

@@ -65,28 +65,32 @@ static int sg_iface_slot(struct sg_daemon *d, const char *name, __u32 ifindex,
 	return 0;
 }
 
-/* A pinned link still attached to ifindex, updated to our program. */
-static int sg_reuse_link(const char *path, __u32 ifindex, int prog_fd)
+/*
+ * A pinned link still attached to ifindex, updated to our program; -ENOENT
+ * when there is none (a stale one, of an interface gone, is removed).
+ * Anything at the link's path that is not slotguard's XDP link is refused.
+ */
+static int sg_reuse_link(struct sg_daemon *d, const char *name, __u32 ifindex,
+			 int prog_fd, char *err, size_t len)
 {
-	struct bpf_link_info info = {};
-	__u32 len = sizeof(info);
-	int fd;
+	struct bpf_link_info info;
+	int fd, ret;
 
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return -errno;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
-	    info.type != BPF_LINK_TYPE_XDP || info.xdp.ifindex != ifindex) {
+	ret = sg_state_link_open(&d->st, name, &fd, &info, err, len);
+	if (ret)
+		return ret;
+	if (info.xdp.ifindex != ifindex) {
 		/* Stale: its interface went away or was renumbered. */
 		close(fd);
-		unlink(path);
+		sg_pin_remove(d->pin_dir_fd, name);
 		return -ENOENT;
 	}
 	if (bpf_link_update(fd, prog_fd, NULL)) {
-		int e = errno;
-
+		ret = -errno;
+		snprintf(err, len, "%s/%s: updating the link: %s",
+			 d->settings.pin_dir, name, strerror(-ret));
 		close(fd);
-		return -e;
+		return ret;
 	}
 	return fd;
 }
@@ -106,7 +110,7 @@ static int sg_attach_one(struct sg_daemon *d, unsigned int i, char *err,
 	const char *name = d->settings.interfaces[i];
 	int prog_fd = bpf_program__fd(d->skel->progs.slotguard_xdp);
 	LIBBPF_OPTS(bpf_link_create_opts, opts);
-	char path[PATH_MAX + 32];
+	char link[sizeof(SG_PIN_LINK_PREFIX) + SG_IFNAME_LEN];
 	__u32 ifindex, mode;
 	int fd, ret;
 
@@ -121,11 +125,12 @@ static int sg_attach_one(struct sg_daemon *d, unsigned int i, char *err,
 		sg_log(d, "warning",
 		       "%s: no counter slot (%s); counted as \"other\"", name,
 		       strerror(-ret));
-	snprintf(path, sizeof(path), "%s/%s%s", d->settings.pin_dir,
-		 SG_PIN_LINK_PREFIX, name);
-	fd = sg_reuse_link(path, ifindex, prog_fd);
+	snprintf(link, sizeof(link), "%s%s", SG_PIN_LINK_PREFIX, name);
+	fd = sg_reuse_link(d, link, ifindex, prog_fd, err, len);
 	if (fd >= 0) {
 		sg_log(d, "info", "%s: took over the pinned XDP link", name);
+	} else if (fd != -ENOENT) {
+		return fd;
 	} else {
 		if (d->settings.xdp_mode == SG_XDP_NATIVE)
 			opts.flags = XDP_FLAGS_DRV_MODE;
@@ -145,10 +150,10 @@ static int sg_attach_one(struct sg_daemon *d, unsigned int i, char *err,
 					 : "");
 			return ret;
 		}
-		if (bpf_obj_pin(fd, path)) {
-			ret = -errno;
-			snprintf(err, len, "pinning %s: %s", path,
-				 strerror(-ret));
+		ret = sg_pin_put(d->pin_dir_fd, fd, link);
+		if (ret) {
+			snprintf(err, len, "pinning %s/%s: %s",
+				 d->settings.pin_dir, link, strerror(-ret));
 			close(fd);
 			return ret;
 		}
@@ -182,40 +187,31 @@ int sg_daemon_attach_all(struct sg_daemon *d, char *err, size_t len)
 
 static void sg_unpin_all(struct sg_daemon *d)
 {
-	char path[PATH_MAX + 32];
-	int i;
+	char err[SG_ERR_LEN];
+	int ret;
 
-	for (i = 0; i < SG_MAP_COUNT; i++) {
-		snprintf(path, sizeof(path), "%s/%s", d->settings.pin_dir,
-			 sg_map_names[i]);
-		unlink(path);
-	}
-	for (i = 0; i < 4; i++) { /* the sets' tries, see sets.c */
-		snprintf(path, sizeof(path), "%s/sg_entries_v%c%s",
-			 d->settings.pin_dir, i / 2 ? '6' : '4',
-			 i % 2 ? "_new" : "");
-		unlink(path);
-	}
-	snprintf(path, sizeof(path), "%s/daemon", d->settings.pin_dir);
-	rmdir(path);
-	if (rmdir(d->settings.pin_dir))
+	ret = sg_pins_unpin(d->pin_dir_fd);
+	if (ret)
 		sg_log(d, "warning", "%s left behind: %s", d->settings.pin_dir,
-		       strerror(errno));
+		       strerror(-ret));
+	else if (sg_pin_dir_remove(d->settings.pin_dir, err, sizeof(err)))
+		sg_log(d, "warning", "left behind: %s", err);
 }
 
 void sg_daemon_shutdown(struct sg_daemon *d, bool keep)
 {
-	char path[PATH_MAX + 32];
+	char link[sizeof(SG_PIN_LINK_PREFIX) + SG_IFNAME_LEN];
 	int i;
 
 	for (i = 0; i < SG_MAX_IFACES; i++) {
 		if (d->link_fds[i] < 0)
 			continue;
 		if (!keep) {
-			snprintf(path, sizeof(path), "%s/%s%s",
-				 d->settings.pin_dir, SG_PIN_LINK_PREFIX,
+			snprintf(link, sizeof(link), "%s%.*s",
+				 SG_PIN_LINK_PREFIX, SG_IFNAME_LEN,
 				 d->link_names[i]);
-			unlink(path); /* last reference: the link detaches */
+			/* last reference: the link detaches */
+			sg_pin_remove(d->pin_dir_fd, link);
 			sg_log(d, "info", "%s: XDP detached", d->link_names[i]);
 		}
 		close(d->link_fds[i]);
@@ -230,4 +226,7 @@ void sg_daemon_shutdown(struct sg_daemon *d, bool keep)
 	if (d->daemon_lock_fd >= 0)
 		close(d->daemon_lock_fd);
 	d->daemon_lock_fd = -1;
+	if (d->pin_dir_fd >= 0)
+		close(d->pin_dir_fd);
+	d->pin_dir_fd = -1;
 }

@@ -15,53 +15,64 @@
 #include <sys/random.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
-#include <linux/if_link.h>
-#include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "daemon.h"
 #include "slotguard.skel.h"
 
+/* Only the user slotguard runs as may write where its filter lives. */
+static int sg_check_owner(const char *dir, int fd, char *err, size_t len)
+{
+	struct stat sb;
+
+	if (fstat(fd, &sb)) {
+		int e = errno;
+
+		snprintf(err, len, "%s: %s", dir, strerror(e));
+		return -e;
+	}
+	if (sb.st_uid != geteuid()) {
+		snprintf(err, len,
+			 "%s: refusing a pin directory owned by uid %u (mode "
+			 "%04o): slotguard runs as uid %u; `chown %u %s` and "
+			 "`chmod 0700 %s`, or remove it if nothing of yours is "
+			 "pinned there",
+			 dir, sb.st_uid, sb.st_mode & 07777, geteuid(),
+			 geteuid(), dir, dir);
+		return -EPERM;
+	}
+	if (sb.st_mode & 0022) {
+		snprintf(err, len,
+			 "%s: refusing a pin directory that is group- or "
+			 "world-writable (mode %04o): `chmod 0700 %s`",
+			 dir, sb.st_mode & 07777, dir);
+		return -EPERM;
+	}
+	return 0;
+}
+
 int sg_daemon_prepare_dir(struct sg_daemon *d, char *err, size_t len)
 {
 	const char *dir = d->settings.pin_dir;
-	char lock_dir[PATH_MAX + 16];
-	struct statfs fs;
-	struct stat sb;
+	int ret;
 
-	if (mkdir(dir, 0700) && errno != EEXIST) {
-		snprintf(err, len, "%s: %s", dir, strerror(errno));
-		return -errno;
-	}
-	if (statfs(dir, &fs) || fs.f_type != BPF_FS_MAGIC) {
-		snprintf(err, len,
-			 "%s is not on a BPF filesystem (mount -t bpf bpf "
-			 "/sys/fs/bpf)",
-			 dir);
-		return -EINVAL;
-	}
-	if (stat(dir, &sb) || !S_ISDIR(sb.st_mode)) {
-		snprintf(err, len, "%s: not a directory", dir);
-		return -ENOTDIR;
-	}
-	if (sb.st_uid != geteuid() || (sb.st_mode & 0022)) {
-		snprintf(err, len,
-			 "%s: refusing a pin directory that is group- or "
-			 "world-writable or owned by another user (mode %04o, "
-			 "uid %u); chmod 0700 it",
-			 dir, sb.st_mode & 07777, sb.st_uid);
-		return -EPERM;
-	}
+	/* Made if absent; no symlink followed anywhere on the way. */
+	ret = sg_pin_dir_open(dir, true, &d->pin_dir_fd, err, len);
+	if (!ret)
+		ret = sg_check_owner(dir, d->pin_dir_fd, err, len);
+	if (ret)
+		return ret;
 	/* One daemon per pin directory: it holds this lock for its life. */
-	snprintf(lock_dir, sizeof(lock_dir), "%s/daemon", dir);
-	if (mkdir(lock_dir, 0700) && errno != EEXIST) {
-		snprintf(err, len, "%s: %s", lock_dir, strerror(errno));
-		return -errno;
-	}
-	d->daemon_lock_fd = open(lock_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (d->daemon_lock_fd < 0 ||
-	    flock(d->daemon_lock_fd, LOCK_EX | LOCK_NB)) {
+	if (mkdirat(d->pin_dir_fd, SG_PIN_DAEMON_DIR, 0700) && errno != EEXIST)
+		return sg_pin_error(d->pin_dir_fd, dir, SG_PIN_DAEMON_DIR,
+				    -errno, err, len);
+	d->daemon_lock_fd =
+		openat(d->pin_dir_fd, SG_PIN_DAEMON_DIR,
+		       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (d->daemon_lock_fd < 0)
+		return sg_pin_error(d->pin_dir_fd, dir, SG_PIN_DAEMON_DIR,
+				    -errno, err, len);
+	if (flock(d->daemon_lock_fd, LOCK_EX | LOCK_NB)) {
 		snprintf(err, len,
 			 "%s: another `slotguard run` is using this pin "
 			 "directory",
@@ -69,53 +80,6 @@ int sg_daemon_prepare_dir(struct sg_daemon *d, char *err, size_t len)
 		return -EBUSY;
 	}
 	return 0;
-}
-
-/* Does the pinned map fit what this program was compiled against? */
-static int sg_pin_compatible(int fd, const struct bpf_map *map, char *why,
-			     size_t len)
-{
-	struct bpf_map_info info = {};
-	__u32 info_len = sizeof(info);
-
-	if (bpf_obj_get_info_by_fd(fd, &info, &info_len))
-		return -errno;
-	if (info.type != bpf_map__type(map) ||
-	    info.key_size != bpf_map__key_size(map) ||
-	    info.value_size != bpf_map__value_size(map)) {
-		snprintf(why, len,
-			 "type %u key %u value %u bytes, expected type %u key "
-			 "%u value %u",
-			 info.type, info.key_size, info.value_size,
-			 bpf_map__type(map), bpf_map__key_size(map),
-			 bpf_map__value_size(map));
-		return -EPROTO;
-	}
-	if (info.max_entries != bpf_map__max_entries(map)) {
-		snprintf(why, len, "%u entries, configured %u",
-			 info.max_entries, bpf_map__max_entries(map));
-		return -ERANGE;
-	}
-	return 0;
-}
-
-static int sg_check_pinned_abi(const char *dir, char *err, size_t len)
-{
-	char path[PATH_MAX + 32];
-	struct sg_state probe;
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "%s/sg_config", dir);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	close(fd);
-	ret = sg_state_open(&probe, dir, err, len);
-	if (ret == -ENOENT)
-		return 0; /* partly pinned: the missing maps are made anew */
-	if (!ret)
-		sg_state_close(&probe);
-	return ret;
 }
 
 /* The bans of a resized ban table, read before it goes. */
@@ -162,59 +126,58 @@ static int sg_carry_bans_write(struct sg_daemon *d)
 }
 
 /*
- * Reuse each pinned map that fits. A resized tracking table or counter
- * table starts over (said in the log); a resized ban table is carried.
+ * A map the config sizes, pinned at another size: the ban table is carried
+ * over into the new one, the tracking and counter tables start over.
  */
-static int sg_reuse_pins(struct sg_daemon *d, bool *reused, char *err,
-			 size_t len)
+static int sg_resized(struct sg_daemon *d, int i, int fd, __u32 was, __u32 now,
+		      char *err, size_t len)
 {
-	char path[PATH_MAX + 32], why[256];
+	int ret = 0;
+
+	if (i == SG_MAP_BANS)
+		ret = sg_carry_bans_read(d, fd);
+	else
+		sg_log(d, "warning",
+		       "%s resized (%u entries, configured %u): %s start over; "
+		       "bans and sets are kept",
+		       sg_map_names[i], was, now,
+		       i == SG_MAP_TRACK ? "per-source budgets" : "counters");
+	if (ret) {
+		snprintf(err, len, "%s/%s: %s", d->settings.pin_dir,
+			 sg_map_names[i], strerror(-ret));
+		return ret;
+	}
+	sg_pin_remove(d->pin_dir_fd, sg_map_names[i]);
+	return 0;
+}
+
+/* Reuse each pinned map: sg_state_open checked them all. */
+static int sg_reuse_pins(struct sg_daemon *d, const struct sg_state *pinned,
+			 bool *reused, char *err, size_t len)
+{
+	struct sg_map_shape have;
 	struct bpf_map *map;
-	int i, fd, ret;
+	int i, ret;
 
 	for (i = 0; i < SG_MAP_COUNT; i++) {
 		reused[i] = false;
-		snprintf(path, sizeof(path), "%s/%s", d->settings.pin_dir,
-			 sg_map_names[i]);
-		fd = bpf_obj_get(path);
-		if (fd < 0)
+		if (pinned->fds[i] < 0)
 			continue;
 		map = bpf_object__find_map_by_name(d->skel->obj,
 						   sg_map_names[i]);
-		ret = sg_pin_compatible(fd, map, why, sizeof(why));
-		if (ret == -ERANGE &&
-		    (i == SG_MAP_TRACK || i == SG_MAP_COUNTERS ||
-		     i == SG_MAP_BANS)) {
-			if (i == SG_MAP_BANS)
-				ret = sg_carry_bans_read(d, fd);
-			else
-				sg_log(d, "warning",
-				       "%s resized (%s): %s start over; bans "
-				       "and sets are kept",
-				       sg_map_names[i], why,
-				       i == SG_MAP_TRACK ? "per-source budgets"
-							 : "counters");
-			close(fd);
-			if (ret) {
-				snprintf(err, len, "%s: %s", path,
-					 strerror(-ret));
+		if (sg_map_sized_at_load(i) &&
+		    !sg_map_shape_fd(pinned->fds[i], &have) &&
+		    have.max_entries != bpf_map__max_entries(map)) {
+			ret = sg_resized(d, i, pinned->fds[i], have.max_entries,
+					 bpf_map__max_entries(map), err, len);
+			if (ret)
 				return ret;
-			}
-			unlink(path);
 			continue;
 		}
+		ret = bpf_map__reuse_fd(map, pinned->fds[i]);
 		if (ret) {
-			snprintf(err, len,
-				 "%s: pinned map does not match this slotguard "
-				 "(%s); stop the old daemon and remove %s",
-				 path, why, d->settings.pin_dir);
-			close(fd);
-			return ret;
-		}
-		ret = bpf_map__reuse_fd(map, fd);
-		close(fd);
-		if (ret) {
-			snprintf(err, len, "%s: %s", path, strerror(-ret));
+			snprintf(err, len, "%s/%s: %s", d->settings.pin_dir,
+				 sg_map_names[i], strerror(-ret));
 			return ret;
 		}
 		reused[i] = true;
@@ -222,21 +185,48 @@ static int sg_reuse_pins(struct sg_daemon *d, bool *reused, char *err,
 	return 0;
 }
 
-int sg_daemon_load(struct sg_daemon *d, char *err, size_t len)
+/* Pin what this run made; sg_pin_put never follows a symlink. */
+static int sg_pin_new(struct sg_daemon *d, const bool *reused, char *err,
+		      size_t len)
 {
-	bool reused[SG_MAP_COUNT];
-	char path[PATH_MAX + 32];
 	struct bpf_map *map;
 	int i, ret;
 
-	ret = sg_check_pinned_abi(d->settings.pin_dir, err, len);
+	for (i = 0; i < SG_MAP_COUNT; i++) {
+		if (reused[i])
+			continue;
+		map = bpf_object__find_map_by_name(d->skel->obj,
+						   sg_map_names[i]);
+		ret = sg_pin_put(d->pin_dir_fd, bpf_map__fd(map),
+				 sg_map_names[i]);
+		if (ret) {
+			snprintf(err, len, "pinning %s/%s: %s",
+				 d->settings.pin_dir, sg_map_names[i],
+				 strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int sg_daemon_load(struct sg_daemon *d, char *err, size_t len)
+{
+	bool reused[SG_MAP_COUNT];
+	struct sg_state pinned;
+	int ret;
+
+	/* Every pin there is, checked as every command checks it. */
+	ret = sg_state_open(&pinned, d->settings.pin_dir, SG_STATE_PARTIAL, err,
+			    len);
 	if (ret)
 		return ret;
 	d->skel = slotguard__open();
 	if (!d->skel) {
+		ret = -errno;
 		snprintf(err, len, "opening the BPF object: %s",
 			 strerror(errno));
-		return -errno;
+		sg_state_close(&pinned);
+		return ret;
 	}
 	bpf_map__set_max_entries(d->skel->maps.sg_track,
 				 d->settings.max_tracked_sources);
@@ -244,7 +234,8 @@ int sg_daemon_load(struct sg_daemon *d, char *err, size_t len)
 	bpf_map__set_max_entries(d->skel->maps.sg_counters,
 				 (d->settings.n_interfaces + 1) *
 					 SG_COUNTERS_PER_SLOT);
-	ret = sg_reuse_pins(d, reused, err, len);
+	ret = sg_reuse_pins(d, &pinned, reused, err, len);
+	sg_state_close(&pinned); /* libbpf holds its own copies */
 	if (ret)
 		return ret;
 	d->fresh_pins = !reused[SG_MAP_CONFIG];
@@ -256,22 +247,17 @@ int sg_daemon_load(struct sg_daemon *d, char *err, size_t len)
 			 strerror(-ret));
 		return ret;
 	}
-	for (i = 0; i < SG_MAP_COUNT; i++) {
-		if (reused[i])
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", d->settings.pin_dir,
-			 sg_map_names[i]);
-		map = bpf_object__find_map_by_name(d->skel->obj,
-						   sg_map_names[i]);
-		if (bpf_obj_pin(bpf_map__fd(map), path)) {
-			snprintf(err, len, "pinning %s: %s", path,
-				 strerror(errno));
-			return -errno;
-		}
-	}
+	ret = sg_pin_new(d, reused, err, len);
+	if (ret)
+		return ret;
 	ret = sg_state_from_object(&d->st, d->skel->obj);
 	snprintf(d->st.pin_dir, sizeof(d->st.pin_dir), "%s",
 		 d->settings.pin_dir);
+	if (!ret) {
+		d->st.dir_fd = fcntl(d->pin_dir_fd, F_DUPFD_CLOEXEC, 3);
+		if (d->st.dir_fd < 0)
+			ret = -errno;
+	}
 	if (!ret)
 		ret = sg_carry_bans_write(d);
 	if (ret)

@@ -31,6 +31,7 @@ struct sg_daemon {
 	int link_fds[SG_MAX_IFACES];
 	char link_names[SG_MAX_IFACES][SG_IFNAME_LEN];
 	int daemon_lock_fd;
+	int pin_dir_fd;	 /* settings.pin_dir, opened without following links */
 	bool fresh_pins; /* this run pinned a new state (nothing reused) */
 	struct ring_buffer *events;
 	int log_format;

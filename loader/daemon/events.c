@@ -237,7 +237,8 @@ void sg_events_sweep(struct sg_daemon *d)
 		close(d->st.lock_fd);
 		d->st.lock_fd = -1;
 	}
-	qsort(v, active, sizeof(*v), sg_entry_cmp);
+	if (active) /* v is NULL when there are no bans: no qsort(NULL, 0) */
+		qsort(v, active, sizeof(*v), sg_entry_cmp);
 	free(d->seen->v);
 	d->seen->v = v;
 	d->seen->n = active;

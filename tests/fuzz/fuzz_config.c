@@ -145,7 +145,8 @@ static void normalize(struct sg_settings *s)
 {
 	unsigned int i;
 
-	s->path = NULL;
+	s->path = NULL; /* where they came from, not what they are */
+	s->mode_line = 0;
 	for (i = 0; i < SG_MAX_IFACES; i++)
 		clear_tail(s->interfaces[i], sizeof(s->interfaces[i]));
 	clear_tail(s->metrics_listen, sizeof(s->metrics_listen));

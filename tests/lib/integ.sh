@@ -35,6 +35,7 @@ declare -a LAB_ROLES=()	# roles in order of k
 declare -a LAB_NETNS=()	# every namespace created
 declare -a LAB_HOST_VETH=()	# veth ends that were on the host at some point
 declare -a LAB_PIDS=()	# every background process started
+declare -a LAB_PATHS=()	# extra files and directories to remove (lab_track_path)
 SG_DAEMON_PID=
 SG_DAEMON_LOG=
 SG_DAEMON_METRICS=
@@ -152,6 +153,20 @@ lab_prereq() {
 # lab_run_ready : `slotguard run` exists in this build (not a stub).
 lab_run_ready() {
 	"$SG_BIN" run --help >/dev/null 2>&1
+}
+
+# lab_need_daemon TEST... : the lab and `slotguard run` can run here; if
+# not, every TEST is skipped saying why and the status is 1 (exit 0 then).
+lab_need_daemon() {
+	local why
+	if ! why=$(lab_prereq); then
+		skip_all "$why" "$@"
+		return 1
+	fi
+	if ! lab_run_ready; then
+		skip_all "slotguard run is not in this build" "$@"
+		return 1
+	fi
 }
 
 lab_link() {
@@ -412,6 +427,12 @@ sg_stop_daemon() {
 	return "$rc"
 }
 
+# lab_track_path PATH... : paths outside LAB_TMP and LAB_PIN (pins or
+# symlinks a test makes elsewhere on bpffs, say) that lab_down removes.
+lab_track_path() {
+	LAB_PATHS+=("$@")
+}
+
 # lab_forget PID : a reaped process; lab_down must not signal its pid,
 # which the system may have given to someone else since.
 lab_forget() {
@@ -543,6 +564,9 @@ lab_down() {
 		ip link del "$v" 2>/dev/null
 	done
 	rm -rf "$LAB_PIN"
+	for v in "${LAB_PATHS[@]}"; do
+		rm -rf "$v"
+	done
 	[ -n "$LAB_TMP" ] && rm -rf "$LAB_TMP"
 	return 0
 }

@@ -136,7 +136,7 @@ int main(int argc, char **argv)
 	ret = parse_args(argc, argv, &o);
 	if (ret)
 		return ret;
-	ret = sg_state_open(&st, o.pin_dir, err, sizeof(err));
+	ret = sg_state_open(&st, o.pin_dir, 0, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "sg_banfill: %s\n", err);
 		return 1;

@@ -268,7 +268,7 @@ SG_TEST(config_syntax)
 				   "[subnet]\n"
 				   "[service   web]\n"
 				   "protocol = tcp\n"
-				   "port = 80";
+				   "port = 80\n";
 	char path[32], err[SG_ERR_LEN];
 	int ret;
 
@@ -407,6 +407,18 @@ static const struct {
 	  "[service a] needs a protocol (tcp or udp)" },
 	{ SVC "port = 443\n\n[service b]\nport = 443\nprotocol = tcp\n", 5,
 	  "[service b] protects tcp/443, as [service a] (line 1) does already" },
+	/* half written: what a writer stopped mid-file leaves */
+	{ "", 1, "no key in the file (empty, or only comments)" },
+	{ "\n", 1, "no key in the file" },
+	{ "# nothing\n; yet\n", 1, "no key in the file" },
+	{ "[slotguard]\n", 1,
+	  "[slotguard] is the last section and has no key" },
+	{ "[slotguard]\nmode = enforce\n\n[source]\n# soon\n", 4,
+	  "[source] is the last section and has no key" },
+	{ "[slotguard]\nmode = enforce", 2,
+	  "the file ends inside this line (no newline at the end)" },
+	{ "[slotguard]\nmode = enforce\n[sour", 3,
+	  "the file ends inside this line" },
 };
 
 /* Every broken file fails at its line and leaves the settings alone. */
@@ -475,22 +487,16 @@ SG_TEST(config_broken_generated)
 	return true;
 }
 
-/* An empty file, or one of comments, is the defaults. */
-SG_TEST(config_empty_file)
+/* An empty section is fine where more follows; the mode key's line is kept. */
+SG_TEST(config_empty_section_then_more)
 {
-	static const char *const texts[] = { "", "\n", "# nothing\n; yet\n" };
+	static const char text[] = "[source]\n[slotguard]\nmode = enforce\n";
 	char path[32], err[SG_ERR_LEN];
-	size_t i;
 
-	sg_settings_defaults(&defaults);
-	for (i = 0; i < ROWS(texts); i++) {
-		sg_test_context("row %zu", i);
-		ASSERT_OK(load_text(texts[i], strlen(texts[i]), path, err));
-		unlink(path);
-		ASSERT_MEMEQ(&loaded.cfg, &defaults.cfg, sizeof(loaded.cfg));
-		ASSERT_EQ(loaded.n_services, 1);
-		ASSERT_STREQ(loaded.services[0].name, "https");
-	}
+	ASSERT_OK(load_text(text, sizeof(text) - 1, path, err));
+	unlink(path);
+	ASSERT_EQ(loaded.cfg.mode, SG_MODE_ENFORCE);
+	ASSERT_EQ(loaded.mode_line, 3);
 	return true;
 }
 
