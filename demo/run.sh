@@ -192,6 +192,7 @@ sg_ready() {
 sg_start() {
 	local log=$DEMO_TMP/daemon-$1.log
 	bg_ns gw "$log" "$SG_BIN" --pin-dir "$DEMO_PIN" run \
+		--state-dir "$DEMO_TMP/state-$1" \
 		-c "$DEMO_TMP/slotguard.conf" -i to-people -i to-fastbot \
 		-i to-farm -i to-bot6 "--$2"
 	SG_PID=$BG_PID

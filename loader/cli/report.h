@@ -10,19 +10,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <json-c/json.h>
+#include "core/jsonv.h"
 #include "core/sg.h"
 
 /* Pretty-prints root on stdout and frees it. */
 void sg_json_print(struct json_object *root);
-/*
- * The JSON vocabulary of docs/JSON.md: a time on the sg clock as RFC 3339
- * UTC (now_sg is the sg clock now), a duration in seconds rounded to the
- * millisecond, and null for what does not apply.
- */
-struct json_object *sg_json_time(__u64 at_sg, __u64 now_sg);
-struct json_object *sg_json_seconds(__u64 ns);
-struct json_object *sg_json_rate_or_null(__u32 milli);
-
 /*
  * The first "N/unit" that names exactly this interval, as a user writes
  * it in the config file; count fixes N (a quota is written with its burst).

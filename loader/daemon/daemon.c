@@ -27,6 +27,7 @@ int sg_daemon_prepare_dir(struct sg_daemon *d, char *err, size_t len)
 {
 	const char *dir = d->settings.pin_dir;
 	char lock_dir[PATH_MAX + 16];
+	int tries;
 	struct statfs fs;
 	struct stat sb;
 
@@ -60,8 +61,12 @@ int sg_daemon_prepare_dir(struct sg_daemon *d, char *err, size_t len)
 		return -errno;
 	}
 	d->daemon_lock_fd = open(lock_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (d->daemon_lock_fd < 0 ||
-	    flock(d->daemon_lock_fd, LOCK_EX | LOCK_NB)) {
+	/* `status` probes the lock for a moment: try a little while. */
+	for (tries = 0; d->daemon_lock_fd >= 0 && tries < 20 &&
+			flock(d->daemon_lock_fd, LOCK_EX | LOCK_NB);
+	     tries++)
+		usleep(10000);
+	if (d->daemon_lock_fd < 0 || tries == 20) {
 		snprintf(err, len,
 			 "%s: another `slotguard run` is using this pin "
 			 "directory",
@@ -353,12 +358,18 @@ int sg_daemon_apply(struct sg_daemon *d, const struct sg_settings *s, char *err,
 	struct sg_config cfg, old = {};
 	struct sg_set_item *files = NULL;
 	struct sg_sets_report *rep = calloc(1, sizeof(*rep));
+	struct sg_notes notes = {};
 	size_t n_files = 0;
 	int ret;
 
 	/* Read every file before changing anything. */
-	ret = rep ? sg_settings_read_sets(s, &files, &n_files, err, len)
+	ret = rep ? sg_settings_read_sets(s, &files, &n_files, &notes, err,
+					  len)
 		  : -ENOMEM;
+	if (notes.count)
+		sg_log(d, "warning", "%s%s", notes.first,
+		       notes.count > 1 ? " (and more IPv4-mapped entries)"
+				       : "");
 	if (ret) {
 		free(rep);
 		return ret == -ENOMEM ? ret : -EINVAL;

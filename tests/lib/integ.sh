@@ -315,6 +315,7 @@ xdp_mode = native
 mode = ${CONF_MODE:-enforce}
 metrics_listen = 127.0.0.1:9717
 ${lists}pin_dir = $LAB_PIN
+state_dir = $LAB_TMP/state
 max_tracked_sources = 65536
 keep_attached = ${CONF_KEEP:-no}
 
