@@ -14,6 +14,13 @@
 #include "lists.h"
 #include "report.h"
 
+static int item_cmp(const void *a, const void *b)
+{
+	const struct sg_set_item *x = a, *y = b;
+
+	return sg_cidr_cmp(&x->cidr, &y->cidr);
+}
+
 /* Parse CIDR arguments; prints the first bad one. */
 static int parse_cidrs(int n, char **argv, struct sg_cidr **out)
 {
@@ -96,11 +103,39 @@ static int run_change(const struct sg_state *st, const struct sg_list_ctx *l,
 	return SG_EXIT_FAIL;
 }
 
+/*
+ * An entry of the config's list file comes back when the daemon applies
+ * the files again (reload, start): say so when a del removed one. items
+ * is the set as it was before the del.
+ */
+static void note_file_entries(const struct sg_list_ctx *l,
+			      const struct sg_set_item *items, size_t count,
+			      const struct sg_cidr *v, int n)
+{
+	const struct sg_set_item *hit;
+	struct sg_set_item key;
+	char buf[64];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		key.cidr = v[i];
+		hit = bsearch(&key, items, count, sizeof(*items), item_cmp);
+		if (!hit || (hit->flags & SG_ENTRY_RUNTIME))
+			continue;
+		sg_format_cidr(&v[i], buf, sizeof(buf));
+		sg_warnf("note: %s came from the %s's file: it is back at the "
+			 "next reload or restart unless you remove it there",
+			 buf, l->name);
+	}
+}
+
 int sg_list_add_del(const struct sg_list_ctx *l, int n, char **argv, bool add)
 {
 	struct sg_set_change ch = { .set = l->set, .runtime = true };
+	struct sg_set_item *was = NULL;
 	struct sg_cidr *v = NULL;
 	struct sg_state st;
+	size_t n_was = 0;
 	int rc, i;
 
 	rc = parse_cidrs(n, argv, &v);
@@ -114,13 +149,18 @@ int sg_list_add_del(const struct sg_list_ctx *l, int n, char **argv, bool add)
 		ch.n_del = n;
 	}
 	rc = sg_cli_open(&st, true);
+	if (!rc && !add && sg_set_dump(&st, l->set, &was, &n_was))
+		was = NULL;
 	if (!rc) {
 		rc = run_change(&st, l, &ch, add ? "added" : "removed");
+		if (!rc && was)
+			note_file_entries(l, was, n_was, v, n);
 		for (i = 0; !rc && i < n; i++)
 			sg_audit(&st, "%s %s %s", l->name, add ? "add" : "del",
 				 argv[i]);
 		sg_state_close(&st);
 	}
+	free(was);
 	free(v);
 	return rc;
 }
