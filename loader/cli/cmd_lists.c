@@ -227,19 +227,33 @@ int sg_list_show(const struct sg_list_ctx *l, bool json)
 	return SG_EXIT_OK;
 }
 
+/* A list file; notes (IPv4-mapped lines made IPv4) on stderr. */
+static int read_file(const char *file, struct sg_cidr **v, size_t *n)
+{
+	struct sg_notes notes = {};
+	char err[SG_ERR_LEN];
+
+	if (sg_read_list_file_lines(file, v, NULL, n, &notes, err,
+				    sizeof(err))) {
+		sg_errorf("%s", err);
+		return -EINVAL;
+	}
+	if (notes.count)
+		sg_warnf("note: %s%s", notes.first,
+			 notes.count > 1 ? " (and more lines like it)" : "");
+	return 0;
+}
+
 int sg_list_replace_file(const struct sg_list_ctx *l, const char *file)
 {
 	struct sg_set_change ch = { .set = l->set, .replace = true };
-	char err[SG_ERR_LEN];
 	struct sg_cidr *v = NULL;
 	struct sg_state st;
 	size_t n = 0, i, v6 = 0;
 	int rc;
 
-	if (sg_read_list_file(file, &v, &n, err, sizeof(err))) {
-		sg_errorf("%s", err);
+	if (read_file(file, &v, &n))
 		return SG_EXIT_USAGE;
-	}
 	ch.add = v;
 	ch.n_add = n;
 	rc = sg_cli_open(&st, true);
@@ -262,16 +276,13 @@ int sg_list_replace_file(const struct sg_list_ctx *l, const char *file)
 int sg_list_add_file(const struct sg_list_ctx *l, const char *file)
 {
 	struct sg_set_change ch = { .set = l->set, .runtime = true };
-	char err[SG_ERR_LEN];
 	struct sg_cidr *v = NULL;
 	struct sg_state st;
 	size_t n = 0;
 	int rc;
 
-	if (sg_read_list_file(file, &v, &n, err, sizeof(err))) {
-		sg_errorf("%s", err);
+	if (read_file(file, &v, &n))
 		return SG_EXIT_USAGE;
-	}
 	ch.add = v;
 	ch.n_add = n;
 	rc = sg_cli_open(&st, true);

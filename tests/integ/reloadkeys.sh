@@ -268,19 +268,28 @@ check reloadkeys-live-keys-apply "$bad_live" [ -z "$bad_live" ]
 check reloadkeys-restart-keys-reported "$bad_restart" [ -z "$bad_restart" ]
 m=$(in_ns "$LAB_GW" curl -s "http://127.0.0.1:9717/metrics" |
 	grep -c '^slotguard_config_restart_required{.*} 1$')
-check reloadkeys-restart-metric "restart_required after a change: $bad_metric; after going back: $m series at 1" \
-	[ -z "$bad_metric" ] && [ "$m" = 0 ]
+if [ -z "$bad_metric" ] && [ "$m" = 0 ]; then
+	pass reloadkeys-restart-metric
+else
+	fail reloadkeys-restart-metric "restart_required after a change: $bad_metric; after going back: $m series at 1"
+fi
 
 # ---- the verdicts of `slotguard reload`
 reload_with "$(base_conf)"
 rc=$?
-check reloadkeys-reload-ok "reload of a good config: exit $rc: $(cat "$LAB_TMP/reload.out")" \
-	[ "$rc" = 0 ] && grep -q reloaded "$LAB_TMP/reload.out"
+if [ "$rc" = 0 ] && grep -q reloaded "$LAB_TMP/reload.out"; then
+	pass reloadkeys-reload-ok
+else
+	fail reloadkeys-reload-ok "reload of a good config: exit $rc: $(cat "$LAB_TMP/reload.out")"
+fi
 reload_with "$(with_value '[source]' conn_rate fast)"
 rc=$?
 line=$(grep -n '^conn_rate = fast' "$conf" | cut -d: -f1)
-check reloadkeys-reload-refused "reload of 'conn_rate = fast' (line $line): exit $rc: $(cat "$LAB_TMP/reload.out")" \
-	[ "$rc" = 1 ] && grep -q "sg.conf:$line:" "$LAB_TMP/reload.out" && sg_daemon_alive
+if [ "$rc" = 1 ] && grep -q "sg.conf:$line:" "$LAB_TMP/reload.out" && sg_daemon_alive; then
+	pass reloadkeys-reload-refused
+else
+	fail reloadkeys-reload-refused "reload of 'conn_rate = fast' (line $line): exit $rc: $(cat "$LAB_TMP/reload.out")"
+fi
 metrics=$(in_ns "$LAB_GW" curl -s "http://127.0.0.1:9717/metrics")
 ok0=$(awk '$1 == "slotguard_config_last_reload_successful" { print $2 }' <<<"$metrics")
 ts0=$(awk '$1 == "slotguard_config_last_reload_success_timestamp_seconds" { print $2 }' <<<"$metrics")
@@ -289,8 +298,11 @@ metrics=$(in_ns "$LAB_GW" curl -s "http://127.0.0.1:9717/metrics")
 ok1=$(awk '$1 == "slotguard_config_last_reload_successful" { print $2 }' <<<"$metrics")
 ts1=$(awk '$1 == "slotguard_config_last_reload_success_timestamp_seconds" { print $2 }' <<<"$metrics")
 now=$(date +%s)
-check reloadkeys-reload-metrics "after a refused reload: successful=$ok0 timestamp=$ts0; after a good one: successful=$ok1 timestamp=$ts1 (now $now)" \
-	[ "$ok0" = 0 ] && [ "$ok1" = 1 ] && [ "${ts1%.*}" -ge "${ts0%.*}" ] && [ $((now - ${ts1%.*})) -le 5 ]
+if [ "$ok0" = 0 ] && [ "$ok1" = 1 ] && [ "${ts1%.*}" -ge "${ts0%.*}" ] && [ $((now - ${ts1%.*})) -le 5 ]; then
+	pass reloadkeys-reload-metrics
+else
+	fail reloadkeys-reload-metrics "after a refused reload: successful=$ok0 timestamp=$ts0; after a good one: successful=$ok1 timestamp=$ts1 (now $now)"
+fi
 
 # ---- keep_attached applies live: a stop after the reload keeps the filter
 reload_with "$(with_value '[slotguard]' keep_attached yes)"
@@ -299,8 +311,11 @@ check reloadkeys-keep-attached-live "keep_attached = yes by reload, then SIGTERM
 	lab_xdp_attached_all
 sg reload >"$LAB_TMP/reload.out" 2>&1
 rc=$?
-check reloadkeys-reload-no-daemon "reload with no daemon: exit $rc: $(cat "$LAB_TMP/reload.out")" \
-	[ "$rc" = 1 ] && grep -q "no daemon" "$LAB_TMP/reload.out"
+if [ "$rc" = 1 ] && grep -q "no daemon" "$LAB_TMP/reload.out"; then
+	pass reloadkeys-reload-no-daemon
+else
+	fail reloadkeys-reload-no-daemon "reload with no daemon: exit $rc: $(cat "$LAB_TMP/reload.out")"
+fi
 
 # ---- sd_notify: a datagram socket in the role of systemd's
 sock=$LAB_TMP/notify.sock
@@ -325,10 +340,13 @@ check reloadkeys-notify-ready "notifications: $(cat "$LAB_TMP/notify.log" 2>/dev
 reload_with "$(with_value '[source]' conn_rate fast)"
 reload_with "$(base_conf)"
 n=$(grep -c '' "$LAB_TMP/notify.log")
-check reloadkeys-notify-reload "notifications: $(cat "$LAB_TMP/notify.log")" \
-	[ "$n" -ge 5 ] && grep -q '^READY=1|STATUS=reload refused: .*sg.conf' "$LAB_TMP/notify.log" &&
+if [ "$n" -ge 5 ] && grep -q '^READY=1|STATUS=reload refused: .*sg.conf' "$LAB_TMP/notify.log" &&
 	[ "$(grep -c '^RELOADING=1' "$LAB_TMP/notify.log")" = 2 ] &&
-	[ "$(tail -n 1 "$LAB_TMP/notify.log" | cut -c1-7)" = READY=1 ]
+	[ "$(tail -n 1 "$LAB_TMP/notify.log" | cut -c1-7)" = READY=1 ]; then
+	pass reloadkeys-notify-reload
+else
+	fail reloadkeys-notify-reload "notifications: $(cat "$LAB_TMP/notify.log")"
+fi
 sg_stop_daemon TERM
 check reloadkeys-notify-stopping "notifications: $(cat "$LAB_TMP/notify.log")" \
 	grep -q '^STOPPING=1' "$LAB_TMP/notify.log"
