@@ -165,8 +165,8 @@ int sg_list_add_del(const struct sg_list_ctx *l, int n, char **argv, bool add)
 	return rc;
 }
 
-static void print_entries(const struct sg_list_ctx *l,
-			  const struct sg_set_item *v, size_t n, bool json)
+static void print_entries(const char *set_name, const struct sg_set_item *v,
+			  size_t n, bool json)
 {
 	struct json_object *root, *arr, *e;
 	char buf[64];
@@ -185,7 +185,7 @@ static void print_entries(const struct sg_list_ctx *l,
 	}
 	root = json_object_new_object();
 	arr = json_object_new_array();
-	json_object_object_add(root, "set", json_object_new_string(l->name));
+	json_object_object_add(root, "set", json_object_new_string(set_name));
 	for (i = 0; i < n; i++) {
 		sg_format_cidr(&v[i].cidr, buf, sizeof(buf));
 		e = json_object_new_object();
@@ -208,6 +208,7 @@ static void print_entries(const struct sg_list_ctx *l,
 
 int sg_list_show(const struct sg_list_ctx *l, bool json)
 {
+	struct sg_set_conf conf;
 	struct sg_set_item *v = NULL;
 	struct sg_state st;
 	size_t n = 0;
@@ -217,12 +218,15 @@ int sg_list_show(const struct sg_list_ctx *l, bool json)
 	if (rc)
 		return rc;
 	ret = sg_set_dump(&st, l->set, &v, &n);
+	if (sg_set_conf_read(&st, l->set, &conf) || !conf.name[0])
+		snprintf(conf.name, sizeof(conf.name), "%s",
+			 l->set < SG_LIST_COUNT ? sg_list_name(l->set) : "?");
 	sg_state_close(&st);
 	if (ret) {
 		sg_errorf("reading %s: %s", l->name, strerror(-ret));
 		return SG_EXIT_FAIL;
 	}
-	print_entries(l, v, n, json);
+	print_entries(conf.name, v, n, json);
 	free(v);
 	return SG_EXIT_OK;
 }

@@ -347,12 +347,16 @@ static struct json_object *status_iface_json(const struct status_iface *si)
 	json_add(o, "slot", json_object_new_int(si->slot));
 	json_add(o, "present", json_object_new_boolean(si->present));
 	json_add(o, "link_pinned", json_object_new_boolean(si->link_pinned));
-	json_add(o, "link_id", json_object_new_uint64(si->link_id));
+	json_add(o, "link_id",
+		 si->link_id ? json_object_new_uint64(si->link_id) : NULL);
 	json_add(o, "link_stale", json_object_new_boolean(si->link_stale));
 	json_add(o, "xdp_mode",
 		 json_object_new_string(xdp_mode_name(si->attach_mode)));
-	json_add(o, "prog_id", json_object_new_uint64(si->prog_id));
-	json_add(o, "prog_name", json_object_new_string(si->prog_name));
+	json_add(o, "prog_id",
+		 si->prog_id ? json_object_new_uint64(si->prog_id) : NULL);
+	json_add(o, "prog_name",
+		 si->prog_name[0] ? json_object_new_string(si->prog_name)
+				  : NULL);
 	json_add(o, "prog_is_ours", json_object_new_boolean(si->ours));
 	return o;
 }

@@ -26,12 +26,12 @@ void sg_budget_text(const char *label, const struct sg_budget *b, bool quota,
 /* Budgets of both levels, ban policy and event budget, one line each. */
 void sg_config_text(const struct sg_config *cfg, FILE *f);
 
-/* {"rate", "per_second", "burst", "interval_ns"}, or NULL when off. */
+/* {"rate", "per_second", "burst"}, or NULL when off. */
 struct json_object *sg_budget_json(const struct sg_budget *b, bool quota);
 /* {"mode", "generation", "prefix_len", "budgets", "bans", "events"} */
 struct json_object *sg_config_json(const struct sg_config *cfg);
 /*
- * {"index", ["name",] "proto", "port", "dst_restricted", ["dst_prefixes",]
+ * {"index", ["name",] "protocol", "port", "dst_restricted", ["dst_prefixes",]
  * "quic", "ceiling"}; name NULL and dsts < 0 leave those out.
  */
 struct json_object *sg_service_json(const struct sg_service *svc,

@@ -68,3 +68,12 @@ struct json_object *sg_json_rate_or_null(__u32 milli)
 	return json_object_new_double_s(milli / 1e3, buf);
 }
 
+
+struct json_object *sg_json_per_second(double v)
+{
+	char buf[64];
+
+	/* Three decimals, as the rates of ban events: 0.083, not 0.0833333. */
+	snprintf(buf, sizeof(buf), "%.3f", v);
+	return json_object_new_double_s(atof(buf), buf);
+}

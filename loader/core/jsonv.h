@@ -15,6 +15,8 @@ struct json_object *sg_json_unix_time(__u64 unix_ns);
 struct json_object *sg_json_time(__u64 at_sg, __u64 now_sg);
 /* A duration in seconds rounded to the millisecond: 296.764. */
 struct json_object *sg_json_seconds(__u64 ns);
+/* A rate (or a ratio) with three decimals. */
+struct json_object *sg_json_per_second(double v);
 /* A rate kept in thousandths per second; NULL (null) for 0: n/a. */
 struct json_object *sg_json_rate_or_null(__u32 milli);
 

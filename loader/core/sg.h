@@ -318,6 +318,7 @@ struct sg_sets_report {
 	__u16 ids[SG_SET_FIRST_NAMED + SG_MAX_NAMED_SETS]; /* by settings index
 							    */
 	size_t before[SG_MAX_SETS], after[SG_MAX_SETS];	   /* entries by id */
+	size_t added[SG_MAX_SETS], removed[SG_MAX_SETS];   /* ... changed */
 	size_t runtime_kept;	 /* entries commands added, kept */
 	size_t runtime_shadowed; /* ... now named by a file */
 	size_t dropped;		 /* entries of sets no longer configured */

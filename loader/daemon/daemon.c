@@ -315,11 +315,13 @@ static void sg_log_sets(struct sg_daemon *d, const struct sg_settings *s,
 
 	for (i = 0; i < n && o < sizeof(line) - 64; i++) {
 		id = rep->ids[i];
-		if (rep->before[id] == rep->after[id])
+		if (!rep->added[id] && !rep->removed[id])
 			continue;
-		o += snprintf(line + o, sizeof(line) - o, "%s%s %zu -> %zu",
-			      o ? ", " : "", sg_settings_set_name(s, i),
-			      rep->before[id], rep->after[id]);
+		o += snprintf(line + o, sizeof(line) - o,
+			      "%s%s +%zu -%zu (%zu -> %zu)", o ? ", " : "",
+			      sg_settings_set_name(s, i), rep->added[id],
+			      rep->removed[id], rep->before[id],
+			      rep->after[id]);
 	}
 	if (o)
 		sg_log(d, "info", "sets: %s entries%s", line,
