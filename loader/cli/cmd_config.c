@@ -41,10 +41,9 @@ static void config_check_json(const char *path, const struct sg_settings *s,
 
 	json_object_object_add(root, "file", json_object_new_string(path));
 	json_object_object_add(root, "ok", json_object_new_boolean(!err));
-	json_object_object_add(root, "note",
-			       s->notes.count
-				       ? json_object_new_string(s->notes.first)
-				       : NULL);
+	json_object_object_add(
+		root, "note",
+		s->notes.count ? json_object_new_string(s->notes.first) : NULL);
 	if (err) {
 		json_object_object_add(root, "error",
 				       json_object_new_string(err));

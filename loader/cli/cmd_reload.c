@@ -70,8 +70,8 @@ static int reload_opts(int argc, char **argv, double *timeout)
 }
 
 /* The daemon's record after its next reload; 0, -ETIMEDOUT or -ESRCH. */
-static int wait_reload(const struct sg_state *st, __u32 before,
-		       double timeout, struct sg_daemon_info *info)
+static int wait_reload(const struct sg_state *st, __u32 before, double timeout,
+		       struct sg_daemon_info *info)
 {
 	struct timespec pause = { 0, 20 * 1000000 };
 	long rounds = (long)(timeout * 50), i;
@@ -129,9 +129,10 @@ int sg_cmd_reload(int argc, char **argv)
 	if (ret)
 		return SG_EXIT_FAIL;
 	if (!info.last_reload_ok) {
-		sg_errorf("the daemon refused the config and keeps running with "
-			  "the settings it had: %s",
-			  info.last_reload_error);
+		sg_errorf(
+			"the daemon refused the config and keeps running with "
+			"the settings it had: %s",
+			info.last_reload_error);
 		return SG_EXIT_FAIL;
 	}
 	printf("reloaded %s\n",

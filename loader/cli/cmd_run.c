@@ -38,8 +38,8 @@ static const char run_usage[] =
 	"      --pin-dir DIR     pinned state (default " SG_PIN_DIR_DEFAULT
 	")\n"
 	"      --state-dir DIR   bans and runtime list entries are saved here\n"
-	"                        (default: the config's state_dir, "
-	SG_STATE_DIR_DEFAULT ")\n"
+	"                        (default: the config's state_dir, " SG_STATE_DIR_DEFAULT
+	")\n"
 	"      --monitor         count would-be drops, drop nothing\n"
 	"      --enforce         drop (overrides the config's mode)\n"
 	"      --log-format F    text (default) or json (one object per line)\n"

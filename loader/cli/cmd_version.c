@@ -43,8 +43,10 @@ int sg_cmd_version(int argc, char **argv)
 		return SG_EXIT_OK;
 	}
 	root = json_object_new_object();
-	json_object_object_add(root, "version", json_object_new_string(SG_VERSION));
-	json_object_object_add(root, "abi_version", json_object_new_int(SG_ABI_VERSION));
+	json_object_object_add(root, "version",
+			       json_object_new_string(SG_VERSION));
+	json_object_object_add(root, "abi_version",
+			       json_object_new_int(SG_ABI_VERSION));
 	snprintf(libbpf, sizeof(libbpf), "%u.%u", libbpf_major_version(),
 		 libbpf_minor_version());
 	json_object_object_add(root, "libbpf", json_object_new_string(libbpf));

@@ -42,7 +42,8 @@ void sg_status_daemon_print(const struct sg_status_daemon *sd)
 	if (!sd->alive) {
 		printf("daemon: NOT RUNNING%s", sd->attached ? "; filter "
 							       "attached, no "
-							       "daemon" : "");
+							       "daemon"
+							     : "");
 		if (i->pid)
 			printf(" (pid %llu recorded, gone)",
 			       (unsigned long long)i->pid);
@@ -90,9 +91,8 @@ struct json_object *sg_status_daemon_json(const struct sg_status_daemon *sd)
 	json_object_object_add(o, "state",
 			       json_object_new_string(sg_status_state(sd)));
 	json_object_object_add(o, "alive", json_object_new_boolean(sd->alive));
-	json_object_object_add(o, "pid",
-			       known ? json_object_new_int64((__s64)i->pid)
-				     : NULL);
+	json_object_object_add(
+		o, "pid", known ? json_object_new_int64((__s64)i->pid) : NULL);
 	json_object_object_add(o, "started",
 			       sg_json_unix_time(i->started_unix_ns));
 	json_object_object_add(
@@ -103,13 +103,12 @@ struct json_object *sg_status_daemon_json(const struct sg_status_daemon *sd)
 	json_object_object_add(o, "metrics_listen",
 			       str_or_null(i->metrics_listen));
 	json_object_object_add(o, "state_dir", str_or_null(i->state_dir));
-	json_object_object_add(o, "reloads",
-			       known ? json_object_new_int64(i->reloads)
-				     : NULL);
+	json_object_object_add(
+		o, "reloads", known ? json_object_new_int64(i->reloads) : NULL);
 	if (i->last_reload_unix_ns) {
 		r = json_object_new_object();
-		json_object_object_add(r, "time",
-				       sg_json_unix_time(i->last_reload_unix_ns));
+		json_object_object_add(
+			r, "time", sg_json_unix_time(i->last_reload_unix_ns));
 		json_object_object_add(
 			r, "ok", json_object_new_boolean(i->last_reload_ok));
 		json_object_object_add(

@@ -14,7 +14,6 @@
 #include "sg.h"
 #include "bans.h"
 
-
 /* The level whose prefix length c has, or -1 (an LPM ban). */
 static int sg_ban_level(const struct sg_config *cfg, const struct sg_cidr *c)
 {
@@ -48,7 +47,6 @@ static int sg_lpm_map(const struct sg_cidr *c)
 	return c->family == SG_FAMILY_V4 ? SG_MAP_BANS_LPM_V4
 					 : SG_MAP_BANS_LPM_V6;
 }
-
 
 /* Where c's ban is: its map and key (hash or LPM). */
 struct sg_ban_place {

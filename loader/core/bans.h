@@ -9,7 +9,8 @@
 #include <string.h>
 #include "sg.h"
 
-static inline void sg_note_key(const struct sg_cidr *c, struct sg_ban_note_key *key)
+static inline void sg_note_key(const struct sg_cidr *c,
+			       struct sg_ban_note_key *key)
 {
 	memset(key, 0, sizeof(*key));
 	key->family = c->family;

@@ -122,4 +122,3 @@ int sg_ban_dump(const struct sg_state *st, struct sg_ban_entry **out,
 	*count = vec.n;
 	return 0;
 }
-

@@ -68,7 +68,6 @@ struct json_object *sg_json_rate_or_null(__u32 milli)
 	return json_object_new_double_s(milli / 1e3, buf);
 }
 
-
 struct json_object *sg_json_per_second(double v)
 {
 	char buf[64];

@@ -216,8 +216,9 @@ int sg_read_list_file_lines(const char *path, struct sg_cidr **out,
 			    unsigned int **lines, size_t *count,
 			    struct sg_notes *notes, char *err, size_t err_len)
 {
-	struct list_file lf = { .path = path, .err = err, .err_len = err_len,
-				.notes = notes };
+	struct list_file lf = {
+		.path = path, .err = err, .err_len = err_len, .notes = notes
+	};
 	char buf[LIST_LINE_MAX + 1];
 	int ret;
 

@@ -259,8 +259,8 @@ void sg_notes_add(struct sg_notes *n, const char *fmt, ...)
 	}
 }
 
-void sg_cidr_unmap_noted(struct sg_cidr *c, const char *text,
-			 const char *where, struct sg_notes *notes)
+void sg_cidr_unmap_noted(struct sg_cidr *c, const char *text, const char *where,
+			 struct sg_notes *notes)
 {
 	char v4[64];
 

@@ -125,8 +125,8 @@ int sg_settings_read_sets(const struct sg_settings *s, struct sg_set_item **out,
 	return 0;
 }
 
-int sg_settings_check_lists(const struct sg_settings *s,
-			    struct sg_notes *notes, char *err, size_t err_len)
+int sg_settings_check_lists(const struct sg_settings *s, struct sg_notes *notes,
+			    char *err, size_t err_len)
 {
 	struct sg_set_item *items;
 	size_t n;

@@ -62,8 +62,8 @@ struct sg_notes {
 void sg_notes_add(struct sg_notes *n, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* sg_cidr_unmap, and a note naming where (where: "FILE:LINE", or NULL). */
-void sg_cidr_unmap_noted(struct sg_cidr *c, const char *text,
-			 const char *where, struct sg_notes *notes);
+void sg_cidr_unmap_noted(struct sg_cidr *c, const char *text, const char *where,
+			 struct sg_notes *notes);
 /* Order: family, address, prefix length (shorter first). */
 int sg_cidr_cmp(const struct sg_cidr *a, const struct sg_cidr *b);
 /* Shorten to len bits, clearing the host bits. */
@@ -136,7 +136,8 @@ struct sg_settings {
 	struct sg_set_settings sets[SG_MAX_NAMED_SETS];
 	unsigned int n_sets;
 	struct sg_config cfg; /* mode, prefixes, budgets, bans, events */
-	unsigned int interfaces_line; /* of `interfaces =`; 0: not in the file */
+	unsigned int interfaces_line; /* of `interfaces =`; 0: not in the file
+				       */
 	struct sg_notes notes;	      /* IPv4-mapped destinations made IPv4 */
 };
 
@@ -153,8 +154,8 @@ int sg_settings_load(const char *path, struct sg_settings *s, char *err,
  * Read the allow, deny and set files the settings name: 0, or err as above;
  * a prefix in two of them is refused with the file and line of both.
  */
-int sg_settings_check_lists(const struct sg_settings *s,
-			    struct sg_notes *notes, char *err, size_t err_len);
+int sg_settings_check_lists(const struct sg_settings *s, struct sg_notes *notes,
+			    char *err, size_t err_len);
 /*
  * Every entry of the files the settings name, with set = settings index
  * (0 allow, 1 deny, 2 + i for sets[i]), malloc'ed.

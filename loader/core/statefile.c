@@ -16,7 +16,7 @@
 #include <json-c/json.h>
 #include "sg.h"
 
-#define SG_STATE_FORMAT "slotguard-state"
+#define SG_STATE_FORMAT	 "slotguard-state"
 #define SG_STATE_VERSION 1
 
 static __u64 sg_unix_now_ns(void)
@@ -111,8 +111,7 @@ static struct json_object *ban_json(const struct sg_ban_entry *e)
 	add(o, "since_unix_ns", json_object_new_uint64(e->ban.since_ns));
 	add(o, "until_unix_ns", json_object_new_uint64(e->ban.until_ns));
 	add(o, "offences", json_object_new_int(e->ban.offences));
-	add(o, "budget",
-	    json_object_new_string(sg_reason_name(e->ban.reason)));
+	add(o, "budget", json_object_new_string(sg_reason_name(e->ban.reason)));
 	add(o, "flags", json_object_new_int(e->ban.flags));
 	add(o, "level", json_object_new_int(e->ban.level));
 	add(o, "origin", json_object_new_int(e->ban.origin));
@@ -130,7 +129,8 @@ static struct json_object *state_json(const struct sg_saved_state *s)
 
 	add(root, "format", json_object_new_string(SG_STATE_FORMAT));
 	add(root, "version", json_object_new_int(SG_STATE_VERSION));
-	add(root, "written_unix_ns", json_object_new_uint64(s->written_unix_ns));
+	add(root, "written_unix_ns",
+	    json_object_new_uint64(s->written_unix_ns));
 	arr = json_object_new_array();
 	for (i = 0; i < s->n_bans; i++)
 		json_object_array_add(arr, ban_json(&s->bans[i]));

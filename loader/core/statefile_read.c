@@ -205,8 +205,8 @@ static int restore_entries(const struct sg_state *st,
 	int ret, id;
 
 	ret = sg_sets_dump(st, &items, &n);
-	grown = ret ? NULL : realloc(items, (n + s->n_entries + 1) *
-						    sizeof(*items));
+	grown = ret ? NULL
+		    : realloc(items, (n + s->n_entries + 1) * sizeof(*items));
 	if (!ret && !grown)
 		ret = -ENOMEM;
 	if (grown)

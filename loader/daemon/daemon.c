@@ -365,8 +365,7 @@ int sg_daemon_apply(struct sg_daemon *d, const struct sg_settings *s, char *err,
 	int ret;
 
 	/* Read every file before changing anything. */
-	ret = rep ? sg_settings_read_sets(s, &files, &n_files, &notes, err,
-					  len)
+	ret = rep ? sg_settings_read_sets(s, &files, &n_files, &notes, err, len)
 		  : -ENOMEM;
 	if (notes.count)
 		sg_log(d, "warning", "%s%s", notes.first,

@@ -82,8 +82,8 @@ const char *sg_restart_key_section(unsigned int k);
 void sg_log(const struct sg_daemon *d, const char *level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* A text line "TIME slotguard HEAD: text" (or "<PRIO>HEAD: text"). */
-void sg_log_line(const struct sg_daemon *d, const char *level,
-		 const char *head, const char *text);
+void sg_log_line(const struct sg_daemon *d, const char *level, const char *head,
+		 const char *text);
 /* A JSON line: begin gives {"time", "level"}, end prints and frees it. */
 struct json_object;
 struct json_object *sg_log_json_begin(const struct sg_daemon *d,
@@ -113,8 +113,8 @@ void sg_daemon_shutdown(struct sg_daemon *d, bool keep);
  * reload.c: re-read the config and lists and apply them; the keys that
  * cannot change live are logged and kept at their running value.
  */
-void sg_daemon_reload(struct sg_daemon *d,
-		      char ifaces[][SG_IFNAME_LEN], unsigned int n_ifaces);
+void sg_daemon_reload(struct sg_daemon *d, char ifaces[][SG_IFNAME_LEN],
+		      unsigned int n_ifaces);
 /* -i and the mode flags override what the file says. */
 void sg_daemon_overrides(const struct sg_daemon *d, struct sg_settings *s,
 			 char ifaces[][SG_IFNAME_LEN], unsigned int n_ifaces);

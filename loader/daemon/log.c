@@ -41,8 +41,8 @@ void sg_log_time(__u64 unix_ns, char *buf, size_t len)
 		 (unsigned int)(unix_ns / 1000000ULL % 1000));
 }
 
-void sg_log_line(const struct sg_daemon *d, const char *level,
-		 const char *head, const char *text)
+void sg_log_line(const struct sg_daemon *d, const char *level, const char *head,
+		 const char *text)
 {
 	char ts[48];
 

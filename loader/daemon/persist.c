@@ -74,7 +74,8 @@ void sg_persist_restore(struct sg_daemon *d)
 		       "a file, %zu of sets no longer configured)%s",
 		       path, rep.bans, rep.bans_active, rep.bans_forgotten,
 		       rep.entries, rep.entries_shadowed, rep.entries_set_gone,
-		       s.skipped ? "; some records made no sense, skipped" : "");
+		       s.skipped ? "; some records made no sense, skipped"
+				 : "");
 	sg_saved_state_free(&s);
 }
 

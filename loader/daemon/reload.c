@@ -87,8 +87,8 @@ static void sg_ifaces_text(const struct sg_settings *s, char *buf, size_t len)
 static void sg_key_text(const struct sg_settings *s, int k, char *buf,
 			size_t len)
 {
-	static const char *const xdp_modes[4] = { "auto", "native",
-						  "generic", "?" };
+	static const char *const xdp_modes[4] = { "auto", "native", "generic",
+						  "?" };
 
 	switch (k) {
 	case SG_RESTART_INTERFACES:
@@ -211,8 +211,7 @@ void sg_daemon_reload(struct sg_daemon *d, char ifaces[][SG_IFNAME_LEN],
 	d->settings = *s;
 	free(s);
 	__atomic_store_n(&d->restart_keys, keys, __ATOMIC_RELAXED);
-	__atomic_store_n(&d->reload_ok_unix_ns, sg_unix_ns(),
-			 __ATOMIC_RELAXED);
+	__atomic_store_n(&d->reload_ok_unix_ns, sg_unix_ns(), __ATOMIC_RELAXED);
 	__atomic_store_n(&d->reload_ok, 1, __ATOMIC_RELAXED);
 	sg_daemon_record_reload(d, true, NULL);
 	sg_log(d, "info", "reloaded %s (mode %s)%s",

@@ -52,12 +52,11 @@ static char *sg_unit_job_type(sd_bus *bus, const char *unit)
 	uint32_t id = 0;
 	int ret;
 
-	ret = sd_bus_path_encode("/org/freedesktop/systemd1/unit", unit,
-				 &path);
+	ret = sd_bus_path_encode("/org/freedesktop/systemd1/unit", unit, &path);
 	if (ret >= 0)
 		ret = sd_bus_get_property(bus, "org.freedesktop.systemd1", path,
-					  "org.freedesktop.systemd1.Unit", "Job",
-					  &error, &reply, "(uo)");
+					  "org.freedesktop.systemd1.Unit",
+					  "Job", &error, &reply, "(uo)");
 	if (ret >= 0)
 		ret = sd_bus_message_read(reply, "(uo)", &id, &job_path);
 	if (ret >= 0 && id)
@@ -89,8 +88,8 @@ bool sg_systemd_restart_pending(struct sg_daemon *d)
 		sd_bus_set_method_call_timeout(bus, SG_BUS_TIMEOUT_USEC);
 		type = sg_unit_job_type(bus, unit);
 	}
-	restart = type && (!strcmp(type, "restart") ||
-			   !strcmp(type, "try-restart"));
+	restart = type &&
+		  (!strcmp(type, "restart") || !strcmp(type, "try-restart"));
 	sg_log(d, "info", "systemd job on %s: %s", unit,
 	       type ? type : "none known");
 	sd_bus_flush_close_unref(bus);
