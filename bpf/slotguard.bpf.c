@@ -185,7 +185,7 @@ __noinline __u32 sg_charge_level(const struct sg_config *cfg,
 	if (level != SG_LEVEL_SOURCE)
 		a.no_ban = 0; /* member_ban concerns the member's own prefix */
 	sg_level_key(cfg, p->family, p->src, level, level, &key);
-	t = sg_track_get(cfg, &key, b, &a, &first);
+	t = sg_track_get(cfg, &key, b, &a, &first, 0);
 	if (!t)
 		return first ? SG_REASON_WITHIN_BUDGET : SG_REASON_UNTRACKED;
 	sg_track_account(t, cfg, a.new_conn, a.request, a.now);
@@ -232,7 +232,7 @@ __noinline int sg_set_member_over(const struct sg_config *cfg,
 	t = sg_track_get(cfg, &key,
 			 ask->member_budgets ? conf->member_budget
 					     : cfg->budget[SG_LEVEL_SOURCE],
-			 ask, &first);
+			 ask, &first, 1);
 	if (!t)
 		return 0;
 	sg_track_account(t, cfg, ask->new_conn, ask->request, ask->now);

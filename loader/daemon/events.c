@@ -64,6 +64,15 @@ static void sg_log_ban(struct sg_daemon *d, const struct sg_ban_line *l)
 	if (!sg_log_budget(d))
 		return;
 	sg_format_cidr(l->cidr, cidr, sizeof(cidr));
+	if (d->log_format == SG_LOG_TEXT && !strcmp(l->event, "limited")) {
+		snprintf(text, sizeof(text),
+			 "%s budget=%s observed=%.3f/s limit=%.3f/s (under "
+			 "min_excess: limited, not banned)",
+			 cidr, l->budget, l->observed_milli / 1e3,
+			 l->limit_milli / 1e3);
+		sg_log_line(d, "info", l->event, text);
+		return;
+	}
 	if (d->log_format == SG_LOG_TEXT) {
 		sg_format_duration(l->duration_ns, dur, sizeof(dur));
 		snprintf(text, sizeof(text),
