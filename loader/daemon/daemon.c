@@ -23,36 +23,46 @@
 #include "daemon.h"
 #include "slotguard.skel.h"
 
+int sg_private_dir(const char *dir, const char *what, char *err, size_t len)
+{
+	struct stat sb;
+
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		snprintf(err, len, "%s%s: %s", what, dir, strerror(errno));
+		return -errno;
+	}
+	if (stat(dir, &sb) || !S_ISDIR(sb.st_mode)) {
+		snprintf(err, len, "%s%s: not a directory", what, dir);
+		return -ENOTDIR;
+	}
+	/* Whoever can write in it can change what slotguard drops. */
+	if (sb.st_uid != geteuid() || (sb.st_mode & 0022)) {
+		snprintf(err, len,
+			 "%s%s: refusing a directory that is group- or "
+			 "world-writable or owned by another user (mode %04o, "
+			 "uid %u); chmod 0700 it",
+			 what, dir, sb.st_mode & 07777, sb.st_uid);
+		return -EPERM;
+	}
+	return 0;
+}
+
 int sg_daemon_prepare_dir(struct sg_daemon *d, char *err, size_t len)
 {
 	const char *dir = d->settings.pin_dir;
 	char lock_dir[PATH_MAX + 16];
-	int tries;
 	struct statfs fs;
-	struct stat sb;
+	int tries, ret;
 
-	if (mkdir(dir, 0700) && errno != EEXIST) {
-		snprintf(err, len, "%s: %s", dir, strerror(errno));
-		return -errno;
-	}
+	ret = sg_private_dir(dir, "pin directory ", err, len);
+	if (ret)
+		return ret;
 	if (statfs(dir, &fs) || fs.f_type != BPF_FS_MAGIC) {
 		snprintf(err, len,
 			 "%s is not on a BPF filesystem (mount -t bpf bpf "
 			 "/sys/fs/bpf)",
 			 dir);
 		return -EINVAL;
-	}
-	if (stat(dir, &sb) || !S_ISDIR(sb.st_mode)) {
-		snprintf(err, len, "%s: not a directory", dir);
-		return -ENOTDIR;
-	}
-	if (sb.st_uid != geteuid() || (sb.st_mode & 0022)) {
-		snprintf(err, len,
-			 "%s: refusing a pin directory that is group- or "
-			 "world-writable or owned by another user (mode %04o, "
-			 "uid %u); chmod 0700 it",
-			 dir, sb.st_mode & 07777, sb.st_uid);
-		return -EPERM;
 	}
 	/* One daemon per pin directory: it holds this lock for its life. */
 	snprintf(lock_dir, sizeof(lock_dir), "%s/daemon", dir);

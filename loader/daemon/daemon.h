@@ -98,6 +98,11 @@ void sg_settings_log_notes(const struct sg_daemon *d,
 			   const struct sg_settings *s);
 
 /* daemon.c */
+/*
+ * dir exists (made 0700 if not), is a directory, owned by us and not
+ * writable by group or others. err starts with what ("state_dir ").
+ */
+int sg_private_dir(const char *dir, const char *what, char *err, size_t len);
 int sg_daemon_prepare_dir(struct sg_daemon *d, char *err, size_t len);
 int sg_daemon_load(struct sg_daemon *d, char *err, size_t len);
 int sg_daemon_apply(struct sg_daemon *d, const struct sg_settings *s, char *err,

@@ -10,34 +10,15 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
 #include "daemon.h"
 
 int sg_persist_prepare(struct sg_daemon *d, char *err, size_t len)
 {
-	const char *dir = d->settings.state_dir;
-	struct stat sb;
-
-	if (mkdir(dir, 0700) && errno != EEXIST) {
-		snprintf(err, len, "state_dir %s: %s", dir, strerror(errno));
-		return -errno;
-	}
-	if (stat(dir, &sb) || !S_ISDIR(sb.st_mode)) {
-		snprintf(err, len, "state_dir %s: not a directory", dir);
-		return -ENOTDIR;
-	}
 	/* Whoever can write the state file can ban or allow at the start. */
-	if (sb.st_uid != geteuid() || (sb.st_mode & 0022)) {
-		snprintf(err, len,
-			 "state_dir %s: refusing a directory that is group- or "
-			 "world-writable or owned by another user (mode %04o, "
-			 "uid %u); chmod 0700 it",
-			 dir, sb.st_mode & 07777, sb.st_uid);
-		return -EPERM;
-	}
-	d->persist.enabled = true;
-	return 0;
+	int ret = sg_private_dir(d->settings.state_dir, "state_dir ", err, len);
+
+	d->persist.enabled = !ret;
+	return ret;
 }
 
 /* Fresh pins: the bans and runtime entries of the last run come back. */
