@@ -506,7 +506,7 @@ struct sg_h_hit sg_h_send_tcp(struct sg_h *h, const char *src, __u16 dport,
 }
 
 struct sg_h_hit sg_h_send_data(struct sg_h *h, const char *src, __u16 dport,
-			       __u8 flags, __u32 seq, size_t len)
+			       __u8 flags, __u32 seq, __u32 ack, size_t len)
 {
 	static const __u8 zeros[1400];
 	struct sg_pkt_spec s = {
@@ -516,6 +516,7 @@ struct sg_h_hit sg_h_send_data(struct sg_h *h, const char *src, __u16 dport,
 		.dport = dport,
 		.tcp_flags = flags,
 		.tcp_seq = seq,
+		.tcp_ack = ack,
 		.payload = zeros,
 		.payload_len = len < sizeof(zeros) ? len : sizeof(zeros),
 	};

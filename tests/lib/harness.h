@@ -179,11 +179,12 @@ struct sg_h_hit {
 struct sg_h_hit sg_h_send_tcp(struct sg_h *h, const char *src, __u16 dport,
 			      __u8 flags);
 /*
- * A TCP segment with len bytes of payload at sequence number seq (0: the
- * builder's default), and any frame built from a spec.
+ * A TCP segment with len bytes of payload at sequence number seq and
+ * acknowledgment number ack (0: the builder's defaults), and any frame
+ * built from a spec.
  */
 struct sg_h_hit sg_h_send_data(struct sg_h *h, const char *src, __u16 dport,
-			       __u8 flags, __u32 seq, size_t len);
+			       __u8 flags, __u32 seq, __u32 ack, size_t len);
 struct sg_h_hit sg_h_send_spec(struct sg_h *h, const struct sg_pkt_spec *s);
 /*
  * Was r dropped for reason? In monitor mode that is a would-drop that

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * The request budget (issue 19) on the real program: what counts as a
- * request (payload and PSH; pure ACKs and PSH-less segments do not), a
- * retransmission counted once, IPv4 and IPv6, both levels, the quota and
- * monitor mode.
+ * request (payload and PSH, once per acknowledgment number: a request
+ * follows a response; pure ACKs, PSH-less segments and the rest of an
+ * upload do not), a retransmission counted once, IPv4 and IPv6, both
+ * levels, the quota and monitor mode.
  */
 #include <netinet/in.h>
 #include "harness.h"
@@ -11,10 +12,23 @@
 
 #define PSH_ACK (SG_TH_PSH | SG_TH_ACK)
 
+/*
+ * A data segment; the server's answer to the previous request moved the
+ * acknowledgment number: request i of a test acknowledges 1000 * (i + 1).
+ */
 static struct sg_h_hit data(struct sg_h *h, const char *src, __u8 flags,
 			    __u32 seq, size_t len)
 {
-	return sg_h_send_data(h, src, TCP_PORT, flags, seq, len);
+	return sg_h_send_data(h, src, TCP_PORT, flags, seq, seq * 1000 + 7,
+			      len);
+}
+
+/* More segments of one write, or a retransmission: the same ack. */
+static struct sg_h_hit more(struct sg_h *h, const char *src, __u8 flags,
+			    __u32 seq, __u32 ack_of, size_t len)
+{
+	return sg_h_send_data(h, src, TCP_PORT, flags, seq, ack_of * 1000 + 7,
+			      len);
 }
 
 /* Requests at 1/s with a burst of 2, nothing else limited. */
@@ -86,7 +100,7 @@ SG_TEST(requests_retransmission_counted_once)
 	ASSERT_EQ(r.request, 1);
 	for (i = 0; i < 5; i++) {
 		sg_test_context("retransmission %d", i);
-		r = data(&h, src, PSH_ACK, 7000, 200);
+		r = more(&h, src, PSH_ACK, 7000, 7000, 200);
 		ASSERT_TRUE(admitted(r));
 		ASSERT_EQ(r.request, 0);
 	}
@@ -103,9 +117,39 @@ SG_TEST(requests_retransmission_counted_once)
 	/* Once a token is back, it goes through, counted once. */
 	ASSERT_OK(sg_h_advance(&h, SEC));
 	ASSERT_TRUE(admitted(data(&h, src, PSH_ACK, 7400, 200)));
-	r = data(&h, src, PSH_ACK, 7400, 200);
+	r = more(&h, src, PSH_ACK, 7400, 7400, 200);
 	ASSERT_TRUE(admitted(r));
 	ASSERT_EQ(r.request, 0);
+	return true;
+}
+
+/*
+ * An upload: many full segments, every few with PSH (the sender's stack
+ * marks each of its large buffers), all acknowledging the same server
+ * data: one request, however large the upload.
+ */
+SG_TEST(requests_upload_counts_once)
+{
+	struct sg_h h SG_H_AUTO = {};
+	const char *src = "192.0.2.21";
+	struct sg_h_hit r;
+	int i, counted = 0;
+
+	ASSERT_OPEN(&h, NULL);
+	ASSERT_OK(sg_h_protect(&h, 0, IPPROTO_TCP, TCP_PORT, 0));
+	request_budget(&h, SG_LEVEL_SOURCE);
+	ASSERT_OK(sg_h_config_write(&h));
+	for (i = 0; i < 700; i++) {
+		sg_test_context("segment %d", i);
+		r = more(&h, src, i % 4 == 3 ? PSH_ACK : SG_TH_ACK,
+			 100000 + i * 1400, 50, 1400);
+		ASSERT_TRUE(admitted(r));
+		counted += r.request;
+	}
+	sg_test_context(NULL);
+	ASSERT_EQ(counted, 1);
+	/* The next request, after the server's answer, is one more. */
+	ASSERT_EQ(data(&h, src, PSH_ACK, 2000000, 300).request, 1);
 	return true;
 }
 
