@@ -27,14 +27,15 @@ endif
 DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	gcc make libinih-dev libjson-c-dev libmicrohttpd-dev iproute2 jq \
 	python3 prometheus nftables iptables curl procps psmisc nginx \
-	scdoc man-db groff-base bash-completion systemd debhelper dpkg-dev \
+	scdoc man-db groff-base bash-completion systemd libsystemd-dev python3-jsonschema \
+	debhelper dpkg-dev \
 	fakeroot lintian git
 
 ARCH_INCLUDE := /usr/include/$(shell $(CC) -print-multiarch)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -Wall -Wextra -Werror \
 	-Wno-unused-parameter -I$(ARCH_INCLUDE) -Imaps -Ibpf -MMD -MP
 
-PKG_LIBS := libbpf inih json-c libmicrohttpd
+PKG_LIBS := libbpf inih json-c libmicrohttpd libsystemd
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -MMD -MP \
 	-Imaps -Iloader -I$(BUILD) -DSG_VERSION='"$(VERSION)"'
@@ -106,6 +107,7 @@ check-deps:
 		nginx scdoc man systemd-analyze dh dpkg-buildpackage fakeroot lintian git; do \
 		command -v $$c >/dev/null 2>&1 || missing=1; done; \
 	[ -e /usr/share/bash-completion/bash_completion ] || missing=1; \
+	/usr/bin/python3 -c 'import jsonschema' 2>/dev/null || missing=1; \
 	pkg-config --exists $(PKG_LIBS) 2>/dev/null || missing=1; \
 	if [ $$missing = 1 ]; then $(MAKE) --no-print-directory deps; fi
 

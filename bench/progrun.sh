@@ -58,6 +58,7 @@ cat >"$TMP/sg.conf" <<EOF
 [slotguard]
 mode = enforce
 metrics_listen = off
+state_dir = $TMP/state
 max_tracked_sources = 262144
 [service https]
 protocol = tcp

@@ -218,6 +218,7 @@ xdp_mode = native
 mode = $2
 metrics_listen = off
 pin_dir = $PIN
+state_dir = $TMP/state
 max_tracked_sources = $3
 keep_attached = no
 ${5:+allowlist = $5}

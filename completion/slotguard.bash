@@ -8,7 +8,7 @@
 # Objects that exist, and the commands of those that have commands. profile
 # (issue 14) is known here so that its names complete once the binary has
 # it; add it to _slotguard_objects then.
-_slotguard_objects='run allow deny ban set stats top status config version help'
+_slotguard_objects='run allow deny ban set stats top status config reload version help'
 declare -A _slotguard_commands=(
 	[allow]='add del list replace flush help'
 	[deny]='add del list replace flush help'
@@ -19,7 +19,8 @@ declare -A _slotguard_commands=(
 )
 # Long options by "object" or "object command"; the global ones go everywhere.
 declare -A _slotguard_options=(
-	[run]='--config --interface --monitor --enforce --log-format'
+	[run]='--config --interface --state-dir --monitor --enforce --log-format --metrics-optional'
+	[reload]='--timeout'
 	[stats]='--json --interval --count'
 	[top]='--limit --by --level --shared --sets --json'
 	[status]='--json'
@@ -29,7 +30,7 @@ declare -A _slotguard_options=(
 	[ban add]='--for --reason --replace --local'
 	[ban list]='--json --all'
 	[ban flush]='--all'
-	[config check]='--json'
+	[config check]='--json --skip-host-checks'
 	[set list]='--json'
 	[set show]='--json'
 	[set add]='--file'
@@ -38,7 +39,7 @@ declare -A _slotguard_options=(
 )
 _slotguard_global_options='--pin-dir --verbose --help'
 # Options that take a value (the next word is not an argument).
-_slotguard_valued='--pin-dir|-c|--config|-i|--interface|--log-format|--for|--reason|--interval|--count|-n|--limit|-b|--by|-l|--level|-f|--file'
+_slotguard_valued='--pin-dir|-c|--config|-i|--interface|--state-dir|--log-format|--for|--reason|--interval|--count|-n|--limit|-b|--by|-l|--level|-f|--file|-t|--timeout'
 # The config file read for set and profile names when -c is not given.
 _slotguard_conf_default=${_slotguard_conf_default:-/etc/slotguard/slotguard.conf}
 
@@ -59,7 +60,7 @@ _slotguard_sections()
 _slotguard_value()
 {
 	case $2 in
-	--pin-dir) _filedir -d ;;
+	--pin-dir | --state-dir) _filedir -d ;;
 	-c | --config) [[ $1 == stats ]] || _filedir ;;
 	-i | --interface) [[ $1 == stats ]] || _available_interfaces ;;
 	--log-format) _slotguard_words 'text json' ;;

@@ -240,6 +240,7 @@ sg_start() {
 	[ "$2" = monitor ] && mode=--monitor
 	mapfile -t ifs < <(sg_ifaces)
 	bg_ns gw "$log" "$SG_BIN" --pin-dir "$DEMO_PIN" run \
+		--state-dir "$DEMO_TMP/state-$1" \
 		-c "$DEMO_TMP/$2.conf" "${ifs[@]}" "$mode"
 	SG_PID=$BG_PID
 	wait_until 15 sg_ready || {

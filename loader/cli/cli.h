@@ -83,6 +83,7 @@ int sg_cmd_stats(int argc, char **argv);
 int sg_cmd_top(int argc, char **argv);
 int sg_cmd_status(int argc, char **argv);
 int sg_cmd_config(int argc, char **argv);
+int sg_cmd_reload(int argc, char **argv);
 int sg_cmd_version(int argc, char **argv);
 
 #endif /* SLOTGUARD_CLI_H */

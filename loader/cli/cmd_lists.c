@@ -14,6 +14,13 @@
 #include "lists.h"
 #include "report.h"
 
+static int item_cmp(const void *a, const void *b)
+{
+	const struct sg_set_item *x = a, *y = b;
+
+	return sg_cidr_cmp(&x->cidr, &y->cidr);
+}
+
 /* Parse CIDR arguments; prints the first bad one. */
 static int parse_cidrs(int n, char **argv, struct sg_cidr **out)
 {
@@ -96,11 +103,39 @@ static int run_change(const struct sg_state *st, const struct sg_list_ctx *l,
 	return SG_EXIT_FAIL;
 }
 
+/*
+ * An entry of the config's list file comes back when the daemon applies
+ * the files again (reload, start): say so when a del removed one. items
+ * is the set as it was before the del.
+ */
+static void note_file_entries(const struct sg_list_ctx *l,
+			      const struct sg_set_item *items, size_t count,
+			      const struct sg_cidr *v, int n)
+{
+	const struct sg_set_item *hit;
+	struct sg_set_item key;
+	char buf[64];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		key.cidr = v[i];
+		hit = bsearch(&key, items, count, sizeof(*items), item_cmp);
+		if (!hit || (hit->flags & SG_ENTRY_RUNTIME))
+			continue;
+		sg_format_cidr(&v[i], buf, sizeof(buf));
+		sg_warnf("note: %s came from the %s's file: it is back at the "
+			 "next reload or restart unless you remove it there",
+			 buf, l->name);
+	}
+}
+
 int sg_list_add_del(const struct sg_list_ctx *l, int n, char **argv, bool add)
 {
 	struct sg_set_change ch = { .set = l->set, .runtime = true };
+	struct sg_set_item *was = NULL;
 	struct sg_cidr *v = NULL;
 	struct sg_state st;
+	size_t n_was = 0;
 	int rc, i;
 
 	rc = parse_cidrs(n, argv, &v);
@@ -114,19 +149,24 @@ int sg_list_add_del(const struct sg_list_ctx *l, int n, char **argv, bool add)
 		ch.n_del = n;
 	}
 	rc = sg_cli_open(&st, true);
+	if (!rc && !add && sg_set_dump(&st, l->set, &was, &n_was))
+		was = NULL;
 	if (!rc) {
 		rc = run_change(&st, l, &ch, add ? "added" : "removed");
+		if (!rc && was)
+			note_file_entries(l, was, n_was, v, n);
 		for (i = 0; !rc && i < n; i++)
 			sg_audit(&st, "%s %s %s", l->name, add ? "add" : "del",
 				 argv[i]);
 		sg_state_close(&st);
 	}
+	free(was);
 	free(v);
 	return rc;
 }
 
-static void print_entries(const struct sg_list_ctx *l,
-			  const struct sg_set_item *v, size_t n, bool json)
+static void print_entries(const char *set_name, const struct sg_set_item *v,
+			  size_t n, bool json)
 {
 	struct json_object *root, *arr, *e;
 	char buf[64];
@@ -145,7 +185,7 @@ static void print_entries(const struct sg_list_ctx *l,
 	}
 	root = json_object_new_object();
 	arr = json_object_new_array();
-	json_object_object_add(root, "set", json_object_new_string(l->name));
+	json_object_object_add(root, "set", json_object_new_string(set_name));
 	for (i = 0; i < n; i++) {
 		sg_format_cidr(&v[i].cidr, buf, sizeof(buf));
 		e = json_object_new_object();
@@ -168,6 +208,7 @@ static void print_entries(const struct sg_list_ctx *l,
 
 int sg_list_show(const struct sg_list_ctx *l, bool json)
 {
+	struct sg_set_conf conf;
 	struct sg_set_item *v = NULL;
 	struct sg_state st;
 	size_t n = 0;
@@ -177,29 +218,46 @@ int sg_list_show(const struct sg_list_ctx *l, bool json)
 	if (rc)
 		return rc;
 	ret = sg_set_dump(&st, l->set, &v, &n);
+	if (sg_set_conf_read(&st, l->set, &conf) || !conf.name[0])
+		snprintf(conf.name, sizeof(conf.name), "%s",
+			 l->set < SG_LIST_COUNT ? sg_list_name(l->set) : "?");
 	sg_state_close(&st);
 	if (ret) {
 		sg_errorf("reading %s: %s", l->name, strerror(-ret));
 		return SG_EXIT_FAIL;
 	}
-	print_entries(l, v, n, json);
+	print_entries(conf.name, v, n, json);
 	free(v);
 	return SG_EXIT_OK;
+}
+
+/* A list file; notes (IPv4-mapped lines made IPv4) on stderr. */
+static int read_file(const char *file, struct sg_cidr **v, size_t *n)
+{
+	struct sg_notes notes = {};
+	char err[SG_ERR_LEN];
+
+	if (sg_read_list_file_lines(file, v, NULL, n, &notes, err,
+				    sizeof(err))) {
+		sg_errorf("%s", err);
+		return -EINVAL;
+	}
+	if (notes.count)
+		sg_warnf("note: %s%s", notes.first,
+			 notes.count > 1 ? " (and more lines like it)" : "");
+	return 0;
 }
 
 int sg_list_replace_file(const struct sg_list_ctx *l, const char *file)
 {
 	struct sg_set_change ch = { .set = l->set, .replace = true };
-	char err[SG_ERR_LEN];
 	struct sg_cidr *v = NULL;
 	struct sg_state st;
 	size_t n = 0, i, v6 = 0;
 	int rc;
 
-	if (sg_read_list_file(file, &v, &n, err, sizeof(err))) {
-		sg_errorf("%s", err);
+	if (read_file(file, &v, &n))
 		return SG_EXIT_USAGE;
-	}
 	ch.add = v;
 	ch.n_add = n;
 	rc = sg_cli_open(&st, true);
@@ -222,16 +280,13 @@ int sg_list_replace_file(const struct sg_list_ctx *l, const char *file)
 int sg_list_add_file(const struct sg_list_ctx *l, const char *file)
 {
 	struct sg_set_change ch = { .set = l->set, .runtime = true };
-	char err[SG_ERR_LEN];
 	struct sg_cidr *v = NULL;
 	struct sg_state st;
 	size_t n = 0;
 	int rc;
 
-	if (sg_read_list_file(file, &v, &n, err, sizeof(err))) {
-		sg_errorf("%s", err);
+	if (read_file(file, &v, &n))
 		return SG_EXIT_USAGE;
-	}
 	ch.add = v;
 	ch.n_add = n;
 	rc = sg_cli_open(&st, true);

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * `slotguard run`: load, attach, apply config and lists, then stay in the
- * foreground logging ban events. SIGHUP re-reads config and lists (a bad
- * file is reported and the running state kept); SIGTERM/SIGINT detach and
- * unpin unless keep_attached is set.
+ * foreground logging ban events and manual changes. SIGHUP re-reads config
+ * and lists (a bad file is reported and the running state kept);
+ * SIGTERM/SIGINT detach and unpin, unless keep_attached is set or a
+ * restart follows (SIGUSR2, or a systemd restart job): then the filter
+ * stays attached for the next run to take over. Bans and runtime set
+ * entries go to the state file either way.
  */
 #include <errno.h>
 #include <signal.h>
@@ -17,11 +20,12 @@
 #include "daemon/daemon.h"
 #include "daemon/metrics.h"
 
-static volatile sig_atomic_t stop_signal, reload_requested;
+static volatile sig_atomic_t stop_signal, reload_requested, handover;
 
 static const char run_usage[] =
 	"Usage: slotguard run [-c FILE] [-i IFACE]... [--pin-dir DIR]\n"
-	"                     [--monitor|--enforce] [--log-format text|json]\n"
+	"                     [--state-dir DIR] [--monitor|--enforce]\n"
+	"                     [--log-format text|json] [--metrics-optional]\n"
 	"\n"
 	"Load the XDP filter, attach it to every interface, pin its state under\n"
 	"the pin directory, apply the config and list files, serve metrics, and\n"
@@ -33,20 +37,28 @@ static const char run_usage[] =
 	"                        interfaces)\n"
 	"      --pin-dir DIR     pinned state (default " SG_PIN_DIR_DEFAULT
 	")\n"
+	"      --state-dir DIR   bans and runtime list entries are saved here\n"
+	"                        (default: the config's state_dir, " SG_STATE_DIR_DEFAULT
+	")\n"
 	"      --monitor         count would-be drops, drop nothing\n"
 	"      --enforce         drop (overrides the config's mode)\n"
 	"      --log-format F    text (default) or json (one object per line)\n"
+	"      --metrics-optional  run on without metrics when metrics_listen\n"
+	"                        cannot be bound (default: exit 1)\n"
 	"\n"
 	"Signals: SIGHUP re-reads the config and list files; a bad file is\n"
-	"reported and the running settings stay, and so does a config that\n"
-	"looks half written (no key, no newline at its end, an empty last\n"
-	"section, or open for writing by another process): replace config\n"
-	"files atomically (write a new file, then rename it over the old).\n"
-	"A reload from enforce to monitor is logged as a warning that names\n"
-	"the line that asked for it. SIGTERM/SIGINT detach and\n"
-	"remove the pins, unless keep_attached = yes. A killed daemon (SIGKILL)\n"
-	"leaves the filter attached and enforcing; the next `run` takes over\n"
-	"the same bans, lists and counters.\n"
+	"reported and the running settings stay (`slotguard reload` waits for\n"
+	"the outcome), and so does a config that looks half written (no key,\n"
+	"no newline at its end, an empty last section, or open for writing by\n"
+	"another process): replace config files atomically (write a new file,\n"
+	"then rename it over the old). A reload from enforce to monitor is\n"
+	"logged as a warning that names the line that asked for it.\n"
+	"SIGTERM/SIGINT detach and remove the pins, unless keep_attached = yes\n"
+	"or systemd is restarting the unit. SIGUSR2 stops for a restart: the\n"
+	"filter stays attached and enforcing until the next `run` takes it\n"
+	"over. A killed daemon (SIGKILL) leaves the filter attached too. Bans\n"
+	"and list entries added by commands are saved in the state directory\n"
+	"and come back at the next start.\n"
 	"\n"
 	"Examples:\n"
 	"  slotguard run -c /etc/slotguard/slotguard.conf\n"
@@ -54,10 +66,13 @@ static const char run_usage[] =
 
 static void on_signal(int sig)
 {
-	if (sig == SIGHUP)
+	if (sig == SIGHUP) {
 		reload_requested = 1;
-	else
-		stop_signal = sig;
+		return;
+	}
+	if (sig == SIGUSR2)
+		handover = 1;
+	stop_signal = sig;
 }
 
 static void install_signals(void)
@@ -68,49 +83,8 @@ static void install_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-}
-
-/* -i and the mode flags override whatever the file says. */
-static void apply_overrides(struct sg_daemon *d, struct sg_settings *s,
-			    char ifaces[][SG_IFNAME_LEN], unsigned int n_ifaces)
-{
-	unsigned int i;
-
-	if (d->ifaces_override) {
-		for (i = 0; i < n_ifaces; i++)
-			memcpy(s->interfaces[i], ifaces[i], SG_IFNAME_LEN);
-		s->n_interfaces = n_ifaces;
-	}
-	if (d->mode_override >= 0)
-		s->cfg.mode = d->mode_override;
-}
-
-/*
- * Whoever can write the config or a list file decides what is dropped and
- * what is never dropped: say so when that is more than the owner.
- */
-static void warn_writable(struct sg_daemon *d, const struct sg_settings *s)
-{
-	const char *files[3] = { d->config_path, s->allow_file, s->deny_file };
-	struct stat sb;
-	int i;
-
-	for (i = 0; i < 3; i++) {
-		if (!files[i] || !files[i][0] || stat(files[i], &sb))
-			continue;
-		if (sb.st_mode & 0022)
-			sg_log(d, "warning",
-			       "%s is writable by %s (mode %04o): whoever can "
-			       "write it controls what slotguard drops; chmod "
-			       "go-w it",
-			       files[i],
-			       sb.st_mode & 0002 ? "everyone" : "its group",
-			       sb.st_mode & 07777);
-		else if (sb.st_uid != 0 && sb.st_uid != geteuid())
-			sg_log(d, "warning", "%s is owned by uid %u, not root",
-			       files[i], sb.st_uid);
-	}
 }
 
 static int load_settings(const char *path, struct sg_settings *s)
@@ -127,71 +101,10 @@ static int load_settings(const char *path, struct sg_settings *s)
 	return 0;
 }
 
-/* Enforce to monitor drops nothing from now on: say what asked for it. */
-static void warn_monitor(const struct sg_daemon *d, const struct sg_settings *s)
-{
-	if (d->settings.cfg.mode != SG_MODE_ENFORCE ||
-	    s->cfg.mode != SG_MODE_MONITOR)
-		return;
-	if (s->mode_line)
-		sg_log(d, "warning",
-		       "reload: mode enforce -> monitor, set by %s:%u: nothing "
-		       "is dropped from now on",
-		       d->config_path, s->mode_line);
-	else
-		sg_log(d, "warning",
-		       "reload: mode enforce -> monitor: %s has no mode key, so "
-		       "the default, monitor, applies: nothing is dropped from "
-		       "now on",
-		       d->config_path ? d->config_path : "no config file");
-}
-
-static void reload(struct sg_daemon *d, char ifaces[][SG_IFNAME_LEN],
-		   unsigned int n_ifaces)
-{
-	struct sg_settings *s = malloc(sizeof(*s));
-	char err[SG_ERR_LEN];
-
-	if (!s)
-		return;
-	sg_settings_defaults(s);
-	/* A half-written file is refused here, never applied. */
-	if (d->config_path &&
-	    sg_settings_load_whole(d->config_path, s, err, sizeof(err))) {
-		sg_log(d, "error",
-		       "reload refused: %s; keeping the running settings", err);
-		sg_daemon_record_reload(d, false, err);
-		free(s);
-		return;
-	}
-	apply_overrides(d, s, ifaces, n_ifaces);
-	warn_writable(d, s);
-	snprintf(s->pin_dir, sizeof(s->pin_dir), "%s", d->settings.pin_dir);
-	if (sg_daemon_apply(d, s, err, sizeof(err))) {
-		sg_log(d, "error",
-		       "reload refused: %s; keeping the running settings", err);
-		sg_daemon_record_reload(d, false, err);
-		free(s);
-		return;
-	}
-	warn_monitor(d, s);
-	if (memcmp(s->interfaces, d->settings.interfaces,
-		   sizeof(s->interfaces)))
-		sg_log(d, "warning",
-		       "reload: interface changes take effect on restart");
-	memcpy(s->interfaces, d->settings.interfaces, sizeof(s->interfaces));
-	s->n_interfaces = d->settings.n_interfaces;
-	d->settings = *s;
-	free(s);
-	sg_daemon_record_reload(d, true, NULL);
-	sg_log(d, "info", "reloaded %s (mode %s)",
-	       d->config_path ? d->config_path : "defaults",
-	       sg_mode_name(d->settings.cfg.mode));
-}
-
 struct run_opts {
 	char ifaces[SG_MAX_IFACES][SG_IFNAME_LEN];
 	unsigned int n_ifaces;
+	const char *state_dir; /* --state-dir */
 };
 
 static int parse_run_args(struct sg_daemon *d, struct run_opts *o, int argc,
@@ -203,6 +116,8 @@ static int parse_run_args(struct sg_daemon *d, struct run_opts *o, int argc,
 		{ "monitor", no_argument, NULL, 'm' },
 		{ "enforce", no_argument, NULL, 'e' },
 		{ "log-format", required_argument, NULL, 'l' },
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "metrics-optional", no_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -237,6 +152,18 @@ static int parse_run_args(struct sg_daemon *d, struct run_opts *o, int argc,
 			}
 			d->log_format = !strcmp(optarg, "json");
 			break;
+		case 's':
+			if (optarg[0] != '/' || strlen(optarg) >= PATH_MAX) {
+				sg_errorf("--state-dir '%s': an absolute path",
+					  optarg);
+				return SG_EXIT_USAGE;
+			}
+			o->state_dir = optarg;
+			d->state_dir_override = true;
+			break;
+		case 'M':
+			d->metrics_optional = true;
+			break;
 		case 'h':
 			fputs(run_usage, stdout);
 			return -1;
@@ -251,18 +178,36 @@ static int parse_run_args(struct sg_daemon *d, struct run_opts *o, int argc,
 	return 0;
 }
 
+/*
+ * Metrics first: a port another process holds fails the start before
+ * anything is loaded (unless --metrics-optional). The state file's bans
+ * and runtime entries go in after the settings and before the attach.
+ */
 static int start(struct sg_daemon *d)
 {
 	char err[SG_ERR_LEN];
 	int ret;
 
-	ret = sg_daemon_prepare_dir(d, err, sizeof(err));
+	ret = sg_metrics_bind(d, err, sizeof(err));
+	if (ret && d->metrics_optional) {
+		sg_log(d, "warning", "%s; running without metrics", err);
+		ret = 0;
+	}
+	if (!ret && sg_persist_prepare(d, err, sizeof(err))) {
+		sg_log(d, "warning", "%s; bans will not survive a stop", err);
+		err[0] = '\0';
+	}
+	if (!ret)
+		ret = sg_daemon_prepare_dir(d, err, sizeof(err));
 	if (!ret)
 		ret = sg_daemon_load(d, err, sizeof(err));
 	if (!ret)
 		ret = sg_daemon_apply(d, &d->settings, err, sizeof(err));
-	if (!ret)
+	if (!ret) {
+		sg_settings_log_notes(d, &d->settings);
+		sg_persist_restore(d);
 		ret = sg_daemon_attach_all(d, err, sizeof(err));
+	}
 	if (!ret && sg_events_open(d)) {
 		snprintf(err, sizeof(err), "opening the event ring buffer");
 		ret = -EIO;
@@ -300,8 +245,9 @@ static int loop(struct sg_daemon *d, struct run_opts *o,
 		sg_metrics_tick(metrics);
 		if (reload_requested) {
 			reload_requested = 0;
-			reload(d, o->ifaces, o->n_ifaces);
+			sg_daemon_reload(d, o->ifaces, o->n_ifaces);
 		}
+		sg_daemon_log_audit(d);
 		if (sg_events_poll(d, 250) < 0 && errno != EINTR) {
 			sg_log(d, "error", "reading events: %s",
 			       strerror(errno));
@@ -310,48 +256,112 @@ static int loop(struct sg_daemon *d, struct run_opts *o,
 		if (time(NULL) != last_sweep) {
 			last_sweep = time(NULL);
 			sg_events_sweep(d);
+			sg_persist_tick(d);
 		}
 	}
 	return SG_EXIT_OK;
 }
 
-int sg_cmd_run(int argc, char **argv)
+/* The settings run starts with: file, command line, -i checked. */
+static int run_settings(struct sg_daemon *d, struct run_opts *o)
+{
+	char err[SG_ERR_LEN];
+
+	if (load_settings(d->config_path, &d->settings))
+		return SG_EXIT_USAGE;
+	sg_daemon_overrides(d, &d->settings, o->ifaces, o->n_ifaces);
+	if (sg_cli.pin_dir_given) {
+		snprintf(d->settings.pin_dir, sizeof(d->settings.pin_dir), "%s",
+			 sg_cli.pin_dir);
+		d->pin_dir_override = true;
+	}
+	if (o->state_dir)
+		snprintf(d->settings.state_dir, sizeof(d->settings.state_dir),
+			 "%s", o->state_dir);
+	/* Missing interfaces are bad input: refuse before loading. */
+	if (sg_settings_check_run(&d->settings, true, err, sizeof(err))) {
+		sg_errorf("%s", err);
+		return SG_EXIT_USAGE;
+	}
+	return SG_EXIT_OK;
+}
+
+/* Stop: keep the filter for a successor, or detach and unpin. */
+static void stop(struct sg_daemon *d)
+{
+	const char *why = NULL;
+	bool keep;
+
+	sg_notify("STOPPING=1");
+	if (d->settings.keep_attached)
+		why = "keep_attached";
+	else if (handover)
+		why = "SIGUSR2: a restart follows";
+	else if (sg_systemd_restart_pending(d))
+		why = "systemd is restarting the unit";
+	keep = why != NULL;
+	sg_log(d, "info", "stopping on signal %d%s%s%s", (int)stop_signal,
+	       keep ? " (" : "", keep ? why : "",
+	       keep ? "): the filter stays attached for the next run" : "");
+	sg_persist_final(d);
+	sg_daemon_shutdown(d, keep);
+}
+
+static struct sg_daemon *new_daemon(void)
 {
 	struct sg_daemon *d = calloc(1, sizeof(*d));
-	struct run_opts *o = calloc(1, sizeof(*o));
-	struct sg_metrics *metrics = NULL;
-	char err[SG_ERR_LEN];
-	int i, rc;
+	int i;
 
-	if (!d || !o)
-		return SG_EXIT_FAIL;
+	if (!d)
+		return NULL;
 	d->mode_override = -1;
 	d->daemon_lock_fd = -1;
+	d->metrics_fd = -1;
 	d->pin_dir_fd = -1;
 	sg_state_init(&d->st);
 	for (i = 0; i < SG_MAX_IFACES; i++)
 		d->link_fds[i] = -1;
+	d->journal = sg_stderr_is_journal();
+	return d;
+}
+
+static void ready(struct sg_daemon *d)
+{
+	char status[160];
+
+	d->reload_ok = 1;
+	d->reload_ok_unix_ns = (__u64)time(NULL) * 1000000000ULL;
+	sg_log(d, "info", "running: %u interface(s), mode %s, pins in %s",
+	       d->settings.n_interfaces, sg_mode_name(d->settings.cfg.mode),
+	       d->settings.pin_dir);
+	snprintf(status, sizeof(status),
+		 "READY=1\nSTATUS=running: %u interface(s), mode %s",
+		 d->settings.n_interfaces, sg_mode_name(d->settings.cfg.mode));
+	sg_notify(status);
+}
+
+int sg_cmd_run(int argc, char **argv)
+{
+	struct sg_daemon *d = new_daemon();
+	struct run_opts *o = calloc(1, sizeof(*o));
+	struct sg_metrics *metrics = NULL;
+	char err[SG_ERR_LEN];
+	int rc;
+
+	if (!d || !o) {
+		free(d);
+		free(o);
+		return SG_EXIT_FAIL;
+	}
 	rc = parse_run_args(d, o, argc, argv);
+	if (!rc)
+		rc = run_settings(d, o);
 	if (rc)
 		goto out;
-	if (load_settings(d->config_path, &d->settings)) {
-		rc = SG_EXIT_USAGE;
-		goto out;
-	}
-	apply_overrides(d, &d->settings, o->ifaces, o->n_ifaces);
-	if (sg_cli.pin_dir_given)
-		snprintf(d->settings.pin_dir, sizeof(d->settings.pin_dir), "%s",
-			 sg_cli.pin_dir);
-	if (!d->settings.n_interfaces) {
-		sg_errorf("no interfaces: give -i IFACE or interfaces = in the "
-			  "config");
-		rc = SG_EXIT_USAGE;
-		goto out;
-	}
 	install_signals();
-	warn_writable(d, &d->settings);
+	sg_daemon_warn_writable(d, &d->settings);
 	/* Bad list files are bad input: refuse before anything is loaded. */
-	if (sg_settings_check_lists(&d->settings, err, sizeof(err))) {
+	if (sg_settings_check_lists(&d->settings, NULL, err, sizeof(err))) {
 		sg_log(d, "error", "%s", err);
 		rc = SG_EXIT_USAGE;
 		goto out;
@@ -366,17 +376,14 @@ int sg_cmd_run(int argc, char **argv)
 	sg_daemon_record_start(d);
 	drop_privileges(d);
 	if (sg_metrics_start(&metrics, d, err, sizeof(err)))
-		sg_log(d, "warning", "metrics: %s", err);
-	sg_log(d, "info", "running: %u interface(s), mode %s, pins in %s",
-	       d->settings.n_interfaces, sg_mode_name(d->settings.cfg.mode),
-	       d->settings.pin_dir);
+		sg_log(d, "warning", "%s", err);
+	ready(d);
 	rc = loop(d, o, metrics);
 	sg_metrics_stop(metrics);
-	sg_log(d, "info", "stopping on signal %d%s", (int)stop_signal,
-	       d->settings.keep_attached ? "; keep_attached: filter stays"
-					 : "");
-	sg_daemon_shutdown(d, d->settings.keep_attached);
+	stop(d);
 out:
+	if (d->metrics_fd >= 0)
+		close(d->metrics_fd);
 	free(d);
 	free(o);
 	return rc < 0 ? SG_EXIT_OK : rc;

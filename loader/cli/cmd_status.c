@@ -2,7 +2,7 @@
 /*
  * `slotguard status`: what runs where, read from the pins and the kernel
  * (interfaces, XDP attachment, map fill levels, the live config and the
- * protected services); and `slotguard version`.
+ * protected services) and from the daemon's record (status_daemon.c).
  */
 #include <errno.h>
 #include <net/if.h>
@@ -17,42 +17,33 @@
 #include "cli.h"
 #include "core/mapread.h"
 #include "report.h"
-
-#ifndef SG_VERSION
-#define SG_VERSION "unknown" /* the Makefile passes git describe */
-#endif
+#include "status.h"
 
 #define PROG_MAPS_MAX 64
 
 static const char status_usage[] =
 	"Usage: slotguard status [--json]\n"
 	"\n"
-	"What runs where: the interfaces slotguard counts for, whether each has\n"
+	"What runs where: the daemon (pid, alive or not, uptime, config,\n"
+	"metrics address, last reload and its outcome; \"filter attached, no\n"
+	"daemon\" after a kill -9), the interfaces slotguard counts for, whether each has\n"
 	"its pinned link and which XDP program is attached in which mode; how\n"
 	"full the tracking, ban and list tables are; the live config (mode,\n"
 	"budgets, bans) and the protected services, as the XDP program sees\n"
 	"them. Works with or without the daemon running.\n"
 	"\n"
 	"Options:\n"
-	"  -j, --json   one JSON object: abi_version, pin_dir, mode,\n"
-	"               generation, interfaces[], maps{}, config{}, services[],\n"
-	"               stray_pins[] (name, kind: what slotguard did not pin)\n"
+	"  -j, --json   one JSON object: state, daemon{}, abi_version, pin_dir,\n"
+	"               mode, generation, interfaces[], maps{}, config{},\n"
+	"               services[],\n"
+	"               stray_pins[] (name, kind: what slotguard did not pin;\n"
+	"               docs/JSON.md)\n"
 	"  -h, --help   this text\n"
 	"\n"
 	"Examples:\n"
 	"  slotguard status\n"
 	"  slotguard --pin-dir /sys/fs/bpf/slotguard-lab status\n"
 	"  slotguard status --json | jq '.interfaces[] | {name, xdp_mode}'\n";
-
-static const char version_usage[] =
-	"Usage: slotguard version [--json]\n"
-	"\n"
-	"Prints the slotguard version, the pin ABI version it speaks and the\n"
-	"libbpf it runs with.\n"
-	"\n"
-	"Examples:\n"
-	"  slotguard version\n"
-	"  slotguard version --json | jq .abi_version\n";
 
 struct status_iface {
 	__u32 slot;
@@ -69,6 +60,7 @@ struct status_iface {
 };
 
 struct status {
+	struct sg_status_daemon daemon;
 	struct sg_config cfg;
 	struct status_iface ifaces[SG_MAX_IFACES];
 	unsigned int n_ifaces;
@@ -270,6 +262,16 @@ static int status_services(const struct sg_state *st, struct status *s)
 	return 0;
 }
 
+static int status_daemon(const struct sg_state *st, struct status *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n_ifaces; i++)
+		if (s->ifaces[i].attach_mode && s->ifaces[i].ours)
+			s->daemon.attached = true;
+	return sg_daemon_probe(st, &s->daemon.info, &s->daemon.alive);
+}
+
 /* ---- status: output ------------------------------------------------ */
 
 static const char *xdp_mode_name(__u8 attach_mode)
@@ -306,6 +308,7 @@ static void status_print(const struct sg_state *st, const struct status *s)
 	char ceiling[96];
 	unsigned int i;
 
+	sg_status_daemon_print(&s->daemon);
 	printf("pins: %s (ABI version %u)\n", st->pin_dir, s->cfg.abi_version);
 	printf("mode: %s (config generation %llu)\n", sg_mode_name(s->cfg.mode),
 	       (unsigned long long)s->cfg.generation);
@@ -354,12 +357,16 @@ static struct json_object *status_iface_json(const struct status_iface *si)
 	json_add(o, "slot", json_object_new_int(si->slot));
 	json_add(o, "present", json_object_new_boolean(si->present));
 	json_add(o, "link_pinned", json_object_new_boolean(si->link_pinned));
-	json_add(o, "link_id", json_object_new_uint64(si->link_id));
+	json_add(o, "link_id",
+		 si->link_id ? json_object_new_uint64(si->link_id) : NULL);
 	json_add(o, "link_stale", json_object_new_boolean(si->link_stale));
 	json_add(o, "xdp_mode",
 		 json_object_new_string(xdp_mode_name(si->attach_mode)));
-	json_add(o, "prog_id", json_object_new_uint64(si->prog_id));
-	json_add(o, "prog_name", json_object_new_string(si->prog_name));
+	json_add(o, "prog_id",
+		 si->prog_id ? json_object_new_uint64(si->prog_id) : NULL);
+	json_add(o, "prog_name",
+		 si->prog_name[0] ? json_object_new_string(si->prog_name)
+				  : NULL);
 	json_add(o, "prog_is_ours", json_object_new_boolean(si->ours));
 	return o;
 }
@@ -406,6 +413,9 @@ static void status_print_json(const struct sg_state *st, const struct status *s)
 	struct json_object *root = json_object_new_object(), *arr;
 	unsigned int i;
 
+	json_add(root, "state",
+		 json_object_new_string(sg_status_state(&s->daemon)));
+	json_add(root, "daemon", sg_status_daemon_json(&s->daemon));
 	json_add(root, "abi_version", json_object_new_int(s->cfg.abi_version));
 	json_add(root, "pin_dir", json_object_new_string(st->pin_dir));
 	json_add(root, "mode",
@@ -455,6 +465,8 @@ int sg_cmd_status(int argc, char **argv)
 	if (!ret)
 		ret = status_services(&st, s);
 	if (!ret)
+		ret = status_daemon(&st, s);
+	if (!ret)
 		ret = sg_strays_collect(&st, &s->strays);
 	if (!ret && json)
 		status_print_json(&st, s);
@@ -467,34 +479,4 @@ int sg_cmd_status(int argc, char **argv)
 	else if (ret)
 		sg_errorf("reading %s: %s", sg_cli.pin_dir, strerror(-ret));
 	return ret ? SG_EXIT_FAIL : SG_EXIT_OK;
-}
-
-int sg_cmd_version(int argc, char **argv)
-{
-	struct json_object *root;
-	char libbpf[32];
-	bool json = false;
-	int rc;
-
-	rc = sg_cli_opts(argc, argv, version_usage, &json);
-	if (rc)
-		return rc < 0 ? SG_EXIT_OK : rc;
-	if (optind < argc) {
-		sg_errorf("unexpected argument '%s'", argv[optind]);
-		return SG_EXIT_USAGE;
-	}
-	if (!json) {
-		printf("slotguard %s\nABI version %d\nlibbpf %u.%u\n",
-		       SG_VERSION, SG_ABI_VERSION, libbpf_major_version(),
-		       libbpf_minor_version());
-		return SG_EXIT_OK;
-	}
-	root = json_object_new_object();
-	json_add(root, "version", json_object_new_string(SG_VERSION));
-	json_add(root, "abi_version", json_object_new_int(SG_ABI_VERSION));
-	snprintf(libbpf, sizeof(libbpf), "%u.%u", libbpf_major_version(),
-		 libbpf_minor_version());
-	json_add(root, "libbpf", json_object_new_string(libbpf));
-	sg_json_print(root);
-	return SG_EXIT_OK;
 }

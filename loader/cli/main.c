@@ -29,6 +29,7 @@ static const char usage[] =
 	"  explain ADDR   why a source gets what it gets\n"
 	"  status         program, interfaces, modes, map fill levels\n"
 	"  config check   validate a config file without applying it\n"
+	"  reload         have the daemon re-read its config; wait for the outcome\n"
 	"  version        print the version and ABI version\n"
 	"\n"
 	"Global options (before or after the object and command):\n"
@@ -61,6 +62,7 @@ static const struct sg_cmd objects[] = {
 	{ "top", sg_cmd_top, "heaviest sources" },
 	{ "status", sg_cmd_status, "what runs where" },
 	{ "config", sg_cmd_config, "config check" },
+	{ "reload", sg_cmd_reload, "reload the daemon's config" },
 	{ "version", sg_cmd_version, "version" },
 	{ NULL, NULL, NULL },
 };

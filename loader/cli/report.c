@@ -27,47 +27,6 @@ void sg_json_print(struct json_object *root)
 	json_object_put(root);
 }
 
-struct json_object *sg_json_time(__u64 at_sg, __u64 now_sg)
-{
-	struct timespec ts;
-	char buf[64];
-	struct tm tm;
-	__s64 ms;
-	time_t sec;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ms = (__s64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 -
-	     ((__s64)now_sg - (__s64)at_sg) / 1000000;
-	sec = (time_t)(ms / 1000);
-	gmtime_r(&sec, &tm);
-	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, (int)(ms % 1000));
-	return json_object_new_string(buf);
-}
-
-struct json_object *sg_json_seconds(__u64 ns)
-{
-	char buf[32];
-
-	/* Printed, not computed in binary: 296.764, never 296.76418477099998.
-	 */
-	snprintf(buf, sizeof(buf), "%llu.%03llu",
-		 (unsigned long long)((ns + 500000) / 1000000000ULL),
-		 (unsigned long long)((ns + 500000) / 1000000 % 1000));
-	return json_object_new_double_s(atof(buf), buf);
-}
-
-struct json_object *sg_json_rate_or_null(__u32 milli)
-{
-	char buf[32];
-
-	if (!milli)
-		return NULL;
-	snprintf(buf, sizeof(buf), "%u.%03u", milli / 1000, milli % 1000);
-	return json_object_new_double_s(milli / 1e3, buf);
-}
-
 void sg_rate_text(__u64 interval_ns, __u64 count, char *buf, size_t len)
 {
 	static const struct {
@@ -127,15 +86,19 @@ struct json_object *sg_budget_json(const struct sg_budget *b, bool quota)
 	o = json_object_new_object();
 	json_add(o, "rate", json_object_new_string(rate));
 	json_add(o, "per_second",
-		 json_object_new_double((double)NS_PER_SEC / b->interval_ns));
+		 sg_json_per_second((double)NS_PER_SEC / b->interval_ns));
 	json_add(o, "burst", json_object_new_uint64(burst));
-	json_add(o, "interval_ns", json_object_new_uint64(b->interval_ns));
 	return o;
 }
 
 static const char *const level_names[SG_LEVEL_COUNT] = { "source", "subnet" };
 static const char *const kind_names[SG_BUDGET_KIND_COUNT] = {
 	"conn", "packet", "quota", "request", "request_quota"
+};
+
+/* In JSON, as in `top --sets` and the config's keys: conn_quota. */
+static const char *const kind_json_names[SG_BUDGET_KIND_COUNT] = {
+	"conn", "packet", "conn_quota", "request", "request_quota"
 };
 
 static bool is_quota(unsigned int kind)
@@ -195,7 +158,7 @@ struct json_object *sg_config_json(const struct sg_config *cfg)
 	for (l = 0; l < SG_LEVEL_COUNT; l++) {
 		lv = json_object_new_object();
 		for (k = 0; k < SG_BUDGET_KIND_COUNT; k++)
-			json_add(lv, kind_names[k],
+			json_add(lv, kind_json_names[k],
 				 sg_budget_json(&cfg->budget[l][k],
 						is_quota(k)));
 		json_add(bud, level_names[l], lv);
@@ -208,7 +171,7 @@ struct json_object *sg_config_json(const struct sg_config *cfg)
 	json_add(lv, "max_seconds", sg_json_seconds(cfg->ban_max_ns));
 	json_add(lv, "memory_seconds", sg_json_seconds(cfg->ban_memory_ns));
 	json_add(lv, "min_excess",
-		 json_object_new_double(cfg->min_excess_milli / 1e3));
+		 sg_json_per_second(cfg->min_excess_milli / 1e3));
 	json_add(o, "bans", lv);
 	json_add(o, "events", sg_budget_json(&cfg->events, false));
 	return o;
@@ -223,7 +186,7 @@ struct json_object *sg_service_json(const struct sg_service *svc,
 	json_add(o, "index", json_object_new_int(index));
 	if (name)
 		json_add(o, "name", json_object_new_string(name));
-	json_add(o, "proto",
+	json_add(o, "protocol",
 		 json_object_new_string(svc->proto == IPPROTO_UDP ? "udp"
 								  : "tcp"));
 	json_add(o, "port", json_object_new_int(svc->port));

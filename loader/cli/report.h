@@ -11,19 +11,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <json-c/json.h>
+#include "core/jsonv.h"
 #include "core/sg.h"
 
 /* Pretty-prints root on stdout and frees it. */
 void sg_json_print(struct json_object *root);
-/*
- * The JSON vocabulary of docs/JSON.md: a time on the sg clock as RFC 3339
- * UTC (now_sg is the sg clock now), a duration in seconds rounded to the
- * millisecond, and null for what does not apply.
- */
-struct json_object *sg_json_time(__u64 at_sg, __u64 now_sg);
-struct json_object *sg_json_seconds(__u64 ns);
-struct json_object *sg_json_rate_or_null(__u32 milli);
-
 /*
  * The first "N/unit" that names exactly this interval, as a user writes
  * it in the config file; count fixes N (a quota is written with its burst).
@@ -35,12 +27,12 @@ void sg_budget_text(const char *label, const struct sg_budget *b, bool quota,
 /* Budgets of both levels, ban policy and event budget, one line each. */
 void sg_config_text(const struct sg_config *cfg, FILE *f);
 
-/* {"rate", "per_second", "burst", "interval_ns"}, or NULL when off. */
+/* {"rate", "per_second", "burst"}, or NULL when off. */
 struct json_object *sg_budget_json(const struct sg_budget *b, bool quota);
 /* {"mode", "generation", "prefix_len", "budgets", "bans", "events"} */
 struct json_object *sg_config_json(const struct sg_config *cfg);
 /*
- * {"index", ["name",] "proto", "port", "dst_restricted", ["dst_prefixes",]
+ * {"index", ["name",] "protocol", "port", "dst_restricted", ["dst_prefixes",]
  * "quic", "ceiling"}; name NULL and dsts < 0 leave those out.
  */
 struct json_object *sg_service_json(const struct sg_service *svc,

@@ -145,11 +145,6 @@ static void json_add_u64(struct json_object *o, const char *key, __u64 v)
 	json_object_object_add(o, key, json_object_new_uint64(v));
 }
 
-static void json_add_double(struct json_object *o, const char *key, double v)
-{
-	json_object_object_add(o, key, json_object_new_double(v));
-}
-
 static void json_add_str(struct json_object *o, const char *key, const char *v)
 {
 	json_object_object_add(o, key, json_object_new_string(v));
@@ -167,8 +162,11 @@ static struct json_object *stats_json_counter(const struct stats_sample *s,
 	json_add_u64(o, "packets", r->packets);
 	json_add_u64(o, "bytes", r->bytes);
 	if (rates) {
-		json_add_double(o, "packets_per_second", r->packets_per_second);
-		json_add_double(o, "bits_per_second", r->bits_per_second);
+		json_object_object_add(
+			o, "packets_per_second",
+			sg_json_per_second(r->packets_per_second));
+		json_object_object_add(o, "bits_per_second",
+				       sg_json_per_second(r->bits_per_second));
 	}
 	return o;
 }

@@ -12,8 +12,7 @@
 #include <sys/mman.h>
 #include <bpf/bpf.h>
 #include "sg.h"
-
-#define BATCH 4096
+#include "bans.h"
 
 /* The level whose prefix length c has, or -1 (an LPM ban). */
 static int sg_ban_level(const struct sg_config *cfg, const struct sg_cidr *c)
@@ -47,14 +46,6 @@ static int sg_lpm_map(const struct sg_cidr *c)
 {
 	return c->family == SG_FAMILY_V4 ? SG_MAP_BANS_LPM_V4
 					 : SG_MAP_BANS_LPM_V6;
-}
-
-static void sg_note_key(const struct sg_cidr *c, struct sg_ban_note_key *key)
-{
-	memset(key, 0, sizeof(*key));
-	key->family = c->family;
-	key->prefixlen = c->prefixlen;
-	memcpy(key->addr, c->addr, 16);
 }
 
 /* Where c's ban is: its map and key (hash or LPM). */
@@ -249,6 +240,40 @@ int sg_ban_add_many(const struct sg_state *st, const struct sg_cidr *c,
 	return ret;
 }
 
+int sg_ban_restore(const struct sg_state *st, const struct sg_ban_entry *v,
+		   size_t n, size_t *done)
+{
+	__u64 *filter;
+	struct sg_config cfg;
+	struct sg_ban ban;
+	size_t i, put = 0;
+	int ret = sg_config_read(st, &cfg);
+
+	*done = 0;
+	if (ret)
+		return ret;
+	filter = sg_filter_map(st);
+	if (!filter)
+		return -errno;
+	for (i = 0; !ret && i < n; i++) {
+		ban = v[i].ban;
+		ban.prefixlen = v[i].cidr.prefixlen;
+		ban.flags &= ~SG_BAN_NOTE;
+		if (v[i].note[0])
+			ban.flags |= SG_BAN_NOTE;
+		ret = sg_note_put(st, &v[i].cidr, v[i].note);
+		if (!ret)
+			ret = sg_ban_put_mapped(st, &cfg, &v[i].cidr, &ban,
+						filter);
+		put += !ret;
+	}
+	munmap(filter, SG_FILTER_BYTES);
+	*done = put;
+	if (put)
+		sg_policy_changed(st);
+	return ret;
+}
+
 static int sg_ban_remove(const struct sg_state *st, const struct sg_cidr *c)
 {
 	struct sg_ban_note_key nkey;
@@ -280,116 +305,6 @@ int sg_ban_del(const struct sg_state *st, const struct sg_cidr *c)
 int sg_ban_forget(const struct sg_state *st, const struct sg_cidr *c)
 {
 	return sg_ban_remove(st, c);
-}
-
-struct sg_ban_vec {
-	struct sg_ban_entry *v;
-	size_t n, cap;
-};
-
-static struct sg_ban_entry *sg_ban_vec_next(struct sg_ban_vec *vec)
-{
-	struct sg_ban_entry *grown;
-
-	if (vec->n == vec->cap) {
-		vec->cap = vec->cap ? vec->cap * 2 : 64;
-		grown = realloc(vec->v, vec->cap * sizeof(*grown));
-		if (!grown)
-			return NULL;
-		vec->v = grown;
-	}
-	memset(&vec->v[vec->n], 0, sizeof(vec->v[0]));
-	return &vec->v[vec->n++];
-}
-
-static int sg_ban_collect_hash(int fd, struct sg_ban_vec *vec)
-{
-	struct sg_prefix_key keys[BATCH], in, out;
-	struct sg_ban vals[BATCH];
-	struct sg_ban_entry *e;
-	void *pin = NULL;
-	__u32 count, i;
-	int done = 0;
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-
-	while (!done) {
-		count = BATCH;
-		if (bpf_map_lookup_batch(fd, pin, &out, keys, vals, &count,
-					 &opts)) {
-			if (errno != ENOENT)
-				return -errno;
-			done = 1;
-		}
-		for (i = 0; i < count; i++) {
-			e = sg_ban_vec_next(vec);
-			if (!e)
-				return -ENOMEM;
-			e->cidr.family = keys[i].family;
-			e->cidr.prefixlen = keys[i].prefixlen;
-			memcpy(e->cidr.addr, keys[i].addr, SG_TRACK_ADDR_LEN);
-			e->ban = vals[i];
-		}
-		in = out;
-		pin = &in;
-	}
-	return 0;
-}
-
-static int sg_ban_collect_lpm(int fd, unsigned int family,
-			      struct sg_ban_vec *vec)
-{
-	struct sg_lpm_v6_key key, next;
-	struct sg_ban_entry *e;
-	void *prev = NULL;
-
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		e = sg_ban_vec_next(vec);
-		if (!e)
-			return -ENOMEM;
-		/* An LPM lookup with the full key returns this very entry. */
-		if (bpf_map_lookup_elem(fd, &next, &e->ban) == 0) {
-			e->cidr.family = family;
-			e->cidr.prefixlen = next.prefixlen;
-			memcpy(e->cidr.addr, next.addr,
-			       family == SG_FAMILY_V4 ? 4 : 16);
-		} else {
-			vec->n--;
-		}
-		key = next;
-		prev = &key;
-	}
-	return errno == ENOENT ? 0 : -errno;
-}
-
-int sg_ban_dump(const struct sg_state *st, struct sg_ban_entry **out,
-		size_t *count)
-{
-	struct sg_ban_vec vec = {};
-	struct sg_ban_note_key nkey;
-	size_t i;
-	int ret;
-
-	ret = sg_ban_collect_hash(st->fds[SG_MAP_BANS], &vec);
-	if (!ret)
-		ret = sg_ban_collect_lpm(st->fds[SG_MAP_BANS_LPM_V4],
-					 SG_FAMILY_V4, &vec);
-	if (!ret)
-		ret = sg_ban_collect_lpm(st->fds[SG_MAP_BANS_LPM_V6],
-					 SG_FAMILY_V6, &vec);
-	for (i = 0; !ret && i < vec.n; i++) {
-		if (!(vec.v[i].ban.flags & SG_BAN_NOTE))
-			continue;
-		sg_note_key(&vec.v[i].cidr, &nkey);
-		bpf_map_lookup_elem(st->fds[SG_MAP_BAN_NOTES], &nkey,
-				    vec.v[i].note);
-	}
-	if (ret) {
-		free(vec.v);
-		return ret;
-	}
-	*out = vec.v;
-	*count = vec.n;
-	return 0;
 }
 
 /* Move hash bans whose length is no level's any more into the tries. */

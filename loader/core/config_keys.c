@@ -41,6 +41,7 @@ static int set_interfaces(struct sg_conf *c, const char *key, const char *v)
 	if (err)
 		return err;
 	c->s.n_interfaces = n;
+	c->s.interfaces_line = c->line;
 	return n ? 0 : sg_conf_error(c, "%s: no interface named", key);
 }
 
@@ -198,6 +199,8 @@ static int set_destinations(struct sg_conf *c, const char *key, const char *v)
 	while ((v = sg_conf_next_word(c, key, v, word, sizeof(word), &err))) {
 		if (sg_parse_cidr(word, &cidr, why, sizeof(why)))
 			return sg_conf_error(c, "%s: %s", key, why);
+		snprintf(why, sizeof(why), "%s:%u: %s", c->path, c->line, key);
+		sg_cidr_unmap_noted(&cidr, word, why, &c->s.notes);
 		for (i = 0; i < sc->n_dsts; i++)
 			if (!memcmp(&sc->dsts[i], &cidr, sizeof(cidr)))
 				break;

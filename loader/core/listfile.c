@@ -24,6 +24,7 @@ struct list_file {
 	struct sg_cidr *v;
 	unsigned int *lines; /* the line of each entry */
 	size_t n, cap;
+	struct sg_notes *notes;
 };
 
 static int list_error_at(struct list_file *lf, unsigned int line,
@@ -162,6 +163,13 @@ static int list_add_line(struct list_file *lf, char *s)
 		list_error(lf, "%s", why);
 		return -EINVAL;
 	}
+	/* Never an entry no IPv4 client can match. */
+	if (c.family == SG_FAMILY_V6) {
+		char where[PATH_MAX + 16];
+
+		snprintf(where, sizeof(where), "%s:%u", lf->path, lf->line);
+		sg_cidr_unmap_noted(&c, s, where, lf->notes);
+	}
 	return list_push(lf, &c);
 }
 
@@ -205,10 +213,12 @@ static int dedup(struct list_file *lf)
 }
 
 int sg_read_list_file_lines(const char *path, struct sg_cidr **out,
-			    unsigned int **lines, size_t *count, char *err,
-			    size_t err_len)
+			    unsigned int **lines, size_t *count,
+			    struct sg_notes *notes, char *err, size_t err_len)
 {
-	struct list_file lf = { .path = path, .err = err, .err_len = err_len };
+	struct list_file lf = {
+		.path = path, .err = err, .err_len = err_len, .notes = notes
+	};
 	char buf[LIST_LINE_MAX + 1];
 	int ret;
 
@@ -254,5 +264,6 @@ int sg_read_list_file_lines(const char *path, struct sg_cidr **out,
 int sg_read_list_file(const char *path, struct sg_cidr **out, size_t *count,
 		      char *err, size_t err_len)
 {
-	return sg_read_list_file_lines(path, out, NULL, count, err, err_len);
+	return sg_read_list_file_lines(path, out, NULL, count, NULL, err,
+				       err_len);
 }

@@ -246,6 +246,33 @@ bool sg_cidr_unmap(struct sg_cidr *c)
 	return true;
 }
 
+void sg_notes_add(struct sg_notes *n, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!n)
+		return;
+	if (!n->count++) {
+		va_start(ap, fmt);
+		vsnprintf(n->first, sizeof(n->first), fmt, ap);
+		va_end(ap);
+	}
+}
+
+void sg_cidr_unmap_noted(struct sg_cidr *c, const char *text, const char *where,
+			 struct sg_notes *notes)
+{
+	char v4[64];
+
+	if (!sg_cidr_unmap(c))
+		return;
+	sg_format_cidr(c, v4, sizeof(v4));
+	sg_notes_add(notes,
+		     "%s%s%s is the IPv4-mapped form of %s: using %s, which "
+		     "is what IPv4 clients are seen as",
+		     where ? where : "", where ? ": " : "", text, v4, v4);
+}
+
 int sg_cidr_cmp(const struct sg_cidr *x, const struct sg_cidr *y)
 {
 	int d;

@@ -214,6 +214,34 @@ static int sg_sets_merge(const struct sg_settings *s, const __u16 *ids,
 	return 0;
 }
 
+/*
+ * Entries added to and removed from each set, by a merge walk over both
+ * lists sorted by prefix (a prefix is in one set at most).
+ */
+static void sg_sets_diff(struct sg_set_item *was, size_t n_was,
+			 struct sg_set_item *now, size_t n_now,
+			 struct sg_sets_report *rep)
+{
+	size_t i = 0, j = 0;
+	int d;
+
+	qsort(was, n_was, sizeof(*was), item_cmp);
+	qsort(now, n_now, sizeof(*now), item_cmp);
+	while (i < n_was || j < n_now) {
+		d = i == n_was	 ? 1
+		    : j == n_now ? -1
+				 : sg_cidr_cmp(&was[i].cidr, &now[j].cidr);
+		if (d <= 0 && (d < 0 || was[i].set != now[j].set) &&
+		    was[i].set < SG_MAX_SETS)
+			rep->removed[was[i].set]++;
+		if (d >= 0 && (d > 0 || was[i].set != now[j].set) &&
+		    now[j].set < SG_MAX_SETS)
+			rep->added[now[j].set]++;
+		i += d <= 0;
+		j += d >= 0;
+	}
+}
+
 /* Before/after counts per id, for the report. */
 static void sg_sets_count(const struct sg_set_item *v, size_t n, size_t *per)
 {
@@ -246,6 +274,7 @@ int sg_sets_apply(const struct sg_state *st, const struct sg_settings *s,
 	if (!ret) {
 		sg_sets_count(live, n_live, rep->before);
 		sg_sets_count(v, n, rep->after);
+		sg_sets_diff(live, n_live, v, n, rep);
 		ret = sg_sets_install(st, v, n);
 	}
 	if (!ret)

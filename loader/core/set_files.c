@@ -45,7 +45,8 @@ const char *sg_settings_set_name(const struct sg_settings *s, unsigned int i)
 }
 
 static int read_one(const struct sg_settings *s, unsigned int set,
-		    struct sg_origin **v, size_t *n, char *err, size_t len)
+		    struct sg_origin **v, size_t *n, struct sg_notes *notes,
+		    char *err, size_t len)
 {
 	const char *file = sg_settings_set_file(s, set);
 	unsigned int *lines;
@@ -56,7 +57,8 @@ static int read_one(const struct sg_settings *s, unsigned int set,
 
 	if (!file[0])
 		return 0;
-	ret = sg_read_list_file_lines(file, &c, &lines, &count, err, len);
+	ret = sg_read_list_file_lines(file, &c, &lines, &count, notes, err,
+				      len);
 	if (ret)
 		return ret;
 	grown = realloc(*v, (*n + count + 1) * sizeof(**v));
@@ -90,7 +92,8 @@ static int conflict(const struct sg_settings *s, const struct sg_origin *a,
 }
 
 int sg_settings_read_sets(const struct sg_settings *s, struct sg_set_item **out,
-			  size_t *count, char *err, size_t err_len)
+			  size_t *count, struct sg_notes *notes, char *err,
+			  size_t err_len)
 {
 	unsigned int set, n_sets = SG_SET_FIRST_NAMED + s->n_sets;
 	struct sg_origin *v = NULL;
@@ -99,7 +102,7 @@ int sg_settings_read_sets(const struct sg_settings *s, struct sg_set_item **out,
 	int ret = 0;
 
 	for (set = 0; set < n_sets && !ret; set++)
-		ret = read_one(s, set, &v, &n, err, err_len);
+		ret = read_one(s, set, &v, &n, notes, err, err_len);
 	if (!ret && n) /* no files, no entries: v is NULL, no qsort(NULL, 0) */
 		qsort(v, n, sizeof(*v), origin_cmp);
 	for (i = 1; !ret && i < n; i++)
@@ -122,12 +125,12 @@ int sg_settings_read_sets(const struct sg_settings *s, struct sg_set_item **out,
 	return 0;
 }
 
-int sg_settings_check_lists(const struct sg_settings *s, char *err,
-			    size_t err_len)
+int sg_settings_check_lists(const struct sg_settings *s, struct sg_notes *notes,
+			    char *err, size_t err_len)
 {
 	struct sg_set_item *items;
 	size_t n;
-	int ret = sg_settings_read_sets(s, &items, &n, err, err_len);
+	int ret = sg_settings_read_sets(s, &items, &n, notes, err, err_len);
 
 	if (!ret)
 		free(items);

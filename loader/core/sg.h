@@ -51,6 +51,19 @@ int sg_parse_cidr(const char *text, struct sg_cidr *out, char *why,
  */
 bool sg_cidr_unmap(struct sg_cidr *c);
 void sg_format_cidr(const struct sg_cidr *c, char *buf, size_t len);
+/*
+ * What input said that was taken another way (an IPv4-mapped prefix made
+ * IPv4): the first note in words ("FILE:LINE: ..."), and how many.
+ */
+struct sg_notes {
+	char first[SG_ERR_LEN];
+	unsigned int count;
+};
+void sg_notes_add(struct sg_notes *n, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* sg_cidr_unmap, and a note naming where (where: "FILE:LINE", or NULL). */
+void sg_cidr_unmap_noted(struct sg_cidr *c, const char *text, const char *where,
+			 struct sg_notes *notes);
 /* Order: family, address, prefix length (shorter first). */
 int sg_cidr_cmp(const struct sg_cidr *a, const struct sg_cidr *b);
 /* Shorten to len bits, clearing the host bits. */
@@ -71,10 +84,13 @@ void sg_format_duration(__u64 ns, char *buf, size_t len);
  */
 int sg_read_list_file(const char *path, struct sg_cidr **out, size_t *count,
 		      char *err, size_t err_len);
-/* The same, with *lines (malloc'ed) the line each entry first came from. */
+/*
+ * The same, with *lines (malloc'ed) the line each entry first came from,
+ * and notes (may be NULL) of IPv4-mapped entries made IPv4.
+ */
 int sg_read_list_file_lines(const char *path, struct sg_cidr **out,
-			    unsigned int **lines, size_t *count, char *err,
-			    size_t err_len);
+			    unsigned int **lines, size_t *count,
+			    struct sg_notes *notes, char *err, size_t err_len);
 
 /* ---- settings (config.c): the INI file ---------------------------- */
 struct sg_set_item;
@@ -121,6 +137,9 @@ struct sg_settings {
 	unsigned int n_sets;
 	struct sg_config cfg;	/* mode, prefixes, budgets, bans, events */
 	unsigned int mode_line; /* line of `mode` in path, 0: the default */
+	unsigned int interfaces_line; /* of `interfaces =`; 0: not in the file
+				       */
+	struct sg_notes notes;	      /* IPv4-mapped destinations made IPv4 */
 };
 
 /* Defaults: monitor mode, TCP 443 protected, conservative budgets. */
@@ -149,14 +168,21 @@ int sg_settings_load_whole(const char *path, struct sg_settings *s, char *err,
  * Read the allow, deny and set files the settings name: 0, or err as above;
  * a prefix in two of them is refused with the file and line of both.
  */
-int sg_settings_check_lists(const struct sg_settings *s, char *err,
-			    size_t err_len);
+int sg_settings_check_lists(const struct sg_settings *s, struct sg_notes *notes,
+			    char *err, size_t err_len);
 /*
  * Every entry of the files the settings name, with set = settings index
  * (0 allow, 1 deny, 2 + i for sets[i]), malloc'ed.
  */
 int sg_settings_read_sets(const struct sg_settings *s, struct sg_set_item **out,
-			  size_t *count, char *err, size_t err_len);
+			  size_t *count, struct sg_notes *notes, char *err,
+			  size_t err_len);
+/*
+ * What `run` refuses in settings that parse: no interfaces, and with host
+ * set, interfaces this host does not have. err names file and line.
+ */
+int sg_settings_check_run(const struct sg_settings *s, bool host, char *err,
+			  size_t err_len);
 /* File and name of settings index i ("" and "" if none). */
 const char *sg_settings_set_file(const struct sg_settings *s, unsigned int i);
 const char *sg_settings_set_name(const struct sg_settings *s, unsigned int i);
@@ -260,6 +286,14 @@ void sg_state_close(struct sg_state *st);
 int sg_daemon_info_read(const struct sg_state *st, struct sg_daemon_info *out);
 int sg_daemon_info_write(const struct sg_state *st,
 			 const struct sg_daemon_info *in);
+
+/*
+ * The daemon's record, and whether that daemon still runs on these pins
+ * (its pid is a slotguard process and the pin directory's daemon lock is
+ * held). A record with pid 0: no daemon ever wrote it.
+ */
+int sg_daemon_probe(const struct sg_state *st, struct sg_daemon_info *info,
+		    bool *alive);
 
 /* The sg clock: CLOCK_MONOTONIC + the config's time offset. */
 __u64 sg_state_now(const struct sg_state *st);
@@ -389,6 +423,7 @@ struct sg_sets_report {
 	__u16 ids[SG_SET_FIRST_NAMED + SG_MAX_NAMED_SETS]; /* by settings index
 							    */
 	size_t before[SG_MAX_SETS], after[SG_MAX_SETS];	   /* entries by id */
+	size_t added[SG_MAX_SETS], removed[SG_MAX_SETS];   /* ... changed */
 	size_t runtime_kept;	 /* entries commands added, kept */
 	size_t runtime_shadowed; /* ... now named by a file */
 	size_t dropped;		 /* entries of sets no longer configured */
@@ -434,6 +469,12 @@ int sg_ban_add(const struct sg_state *st, const struct sg_cidr *c,
 int sg_ban_add_many(const struct sg_state *st, const struct sg_cidr *c,
 		    size_t n, const struct sg_ban_spec *spec, size_t *done);
 int sg_ban_del(const struct sg_state *st, const struct sg_cidr *c);
+/*
+ * Put bans back as they were (a restart's state file): until, since,
+ * offences, reason, flags and note kept, times already on the sg clock.
+ */
+int sg_ban_restore(const struct sg_state *st, const struct sg_ban_entry *v,
+		   size_t n, size_t *done);
 /* Every ban (live or remembered), malloc'ed. */
 int sg_ban_dump(const struct sg_state *st, struct sg_ban_entry **out,
 		size_t *count);
@@ -492,5 +533,38 @@ struct sg_explain_outcome sg_explain_next(const struct sg_explain *e,
 /* Tokens of a budget whose arrival time is ahead ns ahead of now. */
 void sg_explain_budget(const struct sg_budget *b, __u64 ahead,
 		       struct sg_explain_budget *out);
+/* ---- state file (statefile*.c): bans and runtime entries ----------- */
+#define SG_STATE_FILE "state.json" /* in the settings' state_dir */
+struct sg_saved_entry {
+	struct sg_cidr cidr;
+	char set[SG_SET_NAME_LEN]; /* the set's name: ids may change */
+	__u64 added_unix_ns;
+};
+struct sg_saved_state {
+	struct sg_ban_entry *bans; /* since_ns and until_ns: wall clock */
+	size_t n_bans;
+	struct sg_saved_entry *entries; /* set entries commands added */
+	size_t n_entries;
+	size_t skipped; /* records of a read file that made no sense */
+	__u64 written_unix_ns;
+};
+/* Every ban and runtime entry of the pinned state, times made wall clock. */
+int sg_saved_state_collect(const struct sg_state *st,
+			   struct sg_saved_state *out);
+/* DIR/state.json, atomically (temporary file, fsync, rename). */
+int sg_saved_state_write(const char *dir, const struct sg_saved_state *s,
+			 char *err, size_t err_len);
+/* -ENOENT when there is none; -EINVAL (err set) when it is not ours. */
+int sg_saved_state_read(const char *dir, struct sg_saved_state *s, char *err,
+			size_t err_len);
+void sg_saved_state_free(struct sg_saved_state *s);
+struct sg_restore_report {
+	size_t bans, bans_active, bans_forgotten;
+	size_t entries, entries_shadowed, entries_set_gone;
+};
+/* Put a read state back into maps the settings were just applied to. */
+int sg_saved_state_restore(const struct sg_state *st,
+			   const struct sg_saved_state *s,
+			   struct sg_restore_report *rep);
 
 #endif /* SLOTGUARD_SG_H */

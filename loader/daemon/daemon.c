@@ -51,10 +51,34 @@ static int sg_check_owner(const char *dir, int fd, char *err, size_t len)
 	return 0;
 }
 
+int sg_private_dir(const char *dir, const char *what, char *err, size_t len)
+{
+	struct stat sb;
+
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		snprintf(err, len, "%s%s: %s", what, dir, strerror(errno));
+		return -errno;
+	}
+	if (stat(dir, &sb) || !S_ISDIR(sb.st_mode)) {
+		snprintf(err, len, "%s%s: not a directory", what, dir);
+		return -ENOTDIR;
+	}
+	/* Whoever can write in it can change what slotguard drops. */
+	if (sb.st_uid != geteuid() || (sb.st_mode & 0022)) {
+		snprintf(err, len,
+			 "%s%s: refusing a directory that is group- or "
+			 "world-writable or owned by another user (mode %04o, "
+			 "uid %u); chmod 0700 it",
+			 what, dir, sb.st_mode & 07777, sb.st_uid);
+		return -EPERM;
+	}
+	return 0;
+}
+
 int sg_daemon_prepare_dir(struct sg_daemon *d, char *err, size_t len)
 {
 	const char *dir = d->settings.pin_dir;
-	int ret;
+	int tries, ret;
 
 	/* Made if absent; no symlink followed anywhere on the way. */
 	ret = sg_pin_dir_open(dir, true, &d->pin_dir_fd, err, len);
@@ -72,7 +96,11 @@ int sg_daemon_prepare_dir(struct sg_daemon *d, char *err, size_t len)
 	if (d->daemon_lock_fd < 0)
 		return sg_pin_error(d->pin_dir_fd, dir, SG_PIN_DAEMON_DIR,
 				    -errno, err, len);
-	if (flock(d->daemon_lock_fd, LOCK_EX | LOCK_NB)) {
+	/* `status` probes the lock for a moment: try a little while. */
+	for (tries = 0; tries < 20 && flock(d->daemon_lock_fd, LOCK_EX | LOCK_NB);
+	     tries++)
+		usleep(10000);
+	if (tries == 20) {
 		snprintf(err, len,
 			 "%s: another `slotguard run` is using this pin "
 			 "directory",
@@ -296,11 +324,13 @@ static void sg_log_sets(struct sg_daemon *d, const struct sg_settings *s,
 
 	for (i = 0; i < n && o < sizeof(line) - 64; i++) {
 		id = rep->ids[i];
-		if (rep->before[id] == rep->after[id])
+		if (!rep->added[id] && !rep->removed[id])
 			continue;
-		o += snprintf(line + o, sizeof(line) - o, "%s%s %zu -> %zu",
-			      o ? ", " : "", sg_settings_set_name(s, i),
-			      rep->before[id], rep->after[id]);
+		o += snprintf(line + o, sizeof(line) - o,
+			      "%s%s +%zu -%zu (%zu -> %zu)", o ? ", " : "",
+			      sg_settings_set_name(s, i), rep->added[id],
+			      rep->removed[id], rep->before[id],
+			      rep->after[id]);
 	}
 	if (o)
 		sg_log(d, "info", "sets: %s entries%s", line,
@@ -339,12 +369,17 @@ int sg_daemon_apply(struct sg_daemon *d, const struct sg_settings *s, char *err,
 	struct sg_config cfg, old = {};
 	struct sg_set_item *files = NULL;
 	struct sg_sets_report *rep = calloc(1, sizeof(*rep));
+	struct sg_notes notes = {};
 	size_t n_files = 0;
 	int ret;
 
 	/* Read every file before changing anything. */
-	ret = rep ? sg_settings_read_sets(s, &files, &n_files, err, len)
+	ret = rep ? sg_settings_read_sets(s, &files, &n_files, &notes, err, len)
 		  : -ENOMEM;
+	if (notes.count)
+		sg_log(d, "warning", "%s%s", notes.first,
+		       notes.count > 1 ? " (and more IPv4-mapped entries)"
+				       : "");
 	if (ret) {
 		free(rep);
 		return ret == -ENOMEM ? ret : -EINVAL;

@@ -28,6 +28,8 @@ struct sg_daemon {
 	const char *config_path; /* NULL: defaults only */
 	int mode_override;	 /* -1, or enum sg_mode from the command line */
 	bool ifaces_override;	 /* -i given: ignore the file's interfaces */
+	bool pin_dir_override;	 /* --pin-dir: the file's pin_dir unused */
+	bool state_dir_override; /* --state-dir: the file's unused */
 	int link_fds[SG_MAX_IFACES];
 	char link_names[SG_MAX_IFACES][SG_IFNAME_LEN];
 	int daemon_lock_fd;
@@ -46,13 +48,62 @@ struct sg_daemon {
 	__u64 last_log_second;
 	unsigned int logged_this_second;
 	unsigned int suppressed_this_second;
+	bool journal;	       /* stderr is the journal (JOURNAL_STREAM) */
+	bool metrics_optional; /* --metrics-optional: run on without them */
+	int metrics_fd;	       /* bound before loading; -1: none */
+	struct sg_persist {
+		bool enabled, dirty, failing;
+		__u64 generation, bans_hash; /* what was last saved */
+	} persist;
+	/* The last reload, also read by the metrics thread (atomics). */
+	__u64 reload_ok_unix_ns; /* start or last good reload */
+	int reload_ok;		 /* 1, or 0 after a refused reload */
+	__u32 restart_keys;	 /* SG_RESTART_KEY_* changed, not applied */
 };
 
-/* Daemon log line on stderr (journald picks it up), text or JSON. */
+/* Keys a reload cannot apply: they take effect at the next start. */
+enum sg_restart_key {
+	SG_RESTART_INTERFACES,
+	SG_RESTART_XDP_MODE,
+	SG_RESTART_METRICS_LISTEN,
+	SG_RESTART_PIN_DIR,
+	SG_RESTART_STATE_DIR,
+	SG_RESTART_MAX_TRACKED,
+	SG_RESTART_MAX_BANS,
+	SG_RESTART_KEY_COUNT,
+};
+/* "interfaces", ... and the section each is in ("slotguard", "ban"). */
+extern const char *const sg_restart_key_names[SG_RESTART_KEY_COUNT];
+const char *sg_restart_key_section(unsigned int k);
+
+/*
+ * log.c: the daemon's log on stderr, text or JSON; level is "error",
+ * "warning" or "info" (syslog priorities 3, 4, 6 under the journal).
+ */
 void sg_log(const struct sg_daemon *d, const char *level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* A text line "TIME slotguard HEAD: text" (or "<PRIO>HEAD: text"). */
+void sg_log_line(const struct sg_daemon *d, const char *level, const char *head,
+		 const char *text);
+/* A JSON line: begin gives {"time", "level"}, end prints and frees it. */
+struct json_object;
+struct json_object *sg_log_json_begin(const struct sg_daemon *d,
+				      const char *level);
+void sg_log_json_end(const struct sg_daemon *d, const char *level,
+		     struct json_object *o);
+/* RFC 3339 UTC with milliseconds; 0 is now. */
+void sg_log_time(__u64 unix_ns, char *buf, size_t len);
+void sg_log_audit(const struct sg_daemon *d, const struct sg_audit_record *r);
+/* Notes of the settings (IPv4-mapped input made IPv4), as warnings. */
+void sg_settings_log_notes(const struct sg_daemon *d,
+			   const struct sg_settings *s);
 
 /* daemon.c */
+/*
+ * dir exists (made 0700 if not), is a directory, owned by us and not
+ * writable by group or others. err starts with what ("state_dir ").
+ */
+int sg_private_dir(const char *dir, const char *what, char *err, size_t len);
 int sg_daemon_prepare_dir(struct sg_daemon *d, char *err, size_t len);
 int sg_daemon_load(struct sg_daemon *d, char *err, size_t len);
 int sg_daemon_apply(struct sg_daemon *d, const struct sg_settings *s, char *err,
@@ -63,6 +114,33 @@ void sg_daemon_record_start(struct sg_daemon *d);
 void sg_daemon_record_reload(struct sg_daemon *d, bool ok, const char *err);
 /* Detach and unpin everything unless keep is set; always frees. */
 void sg_daemon_shutdown(struct sg_daemon *d, bool keep);
+
+/*
+ * reload.c: re-read the config and lists and apply them; the keys that
+ * cannot change live are logged and kept at their running value.
+ */
+void sg_daemon_reload(struct sg_daemon *d, char ifaces[][SG_IFNAME_LEN],
+		      unsigned int n_ifaces);
+/* -i and the mode flags override what the file says. */
+void sg_daemon_overrides(const struct sg_daemon *d, struct sg_settings *s,
+			 char ifaces[][SG_IFNAME_LEN], unsigned int n_ifaces);
+/* Config, allow and deny files writable by others than root: a warning. */
+void sg_daemon_warn_writable(struct sg_daemon *d, const struct sg_settings *s);
+/* Log manual changes the commands queued (sg_audit), with who made them. */
+void sg_daemon_log_audit(struct sg_daemon *d);
+
+/* persist.c: the state file in state_dir (bans, runtime set entries). */
+int sg_persist_prepare(struct sg_daemon *d, char *err, size_t len);
+void sg_persist_restore(struct sg_daemon *d);
+void sg_persist_bans_seen(struct sg_daemon *d, const struct sg_ban_entry *v,
+			  size_t n);
+void sg_persist_tick(struct sg_daemon *d);
+void sg_persist_final(struct sg_daemon *d);
+
+/* systemd.c */
+bool sg_stderr_is_journal(void);
+void sg_notify(const char *state); /* sd_notify; nothing outside systemd */
+bool sg_systemd_restart_pending(struct sg_daemon *d);
 
 /* privs.c: keep only these capabilities (this thread and its children). */
 int sg_drop_privileges(const int *keep, int n);

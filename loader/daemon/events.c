@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
+#include "core/jsonv.h"
 #include "daemon.h"
 
 #define SG_LOG_LINES_PER_SECOND 20
@@ -22,43 +23,6 @@ struct sg_ban_seen {
 	struct sg_ban_entry *v; /* sorted by cidr */
 	size_t n;
 };
-
-static void sg_timestamp(char *buf, size_t len)
-{
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, (long)(ts.tv_nsec / 1000000) % 1000);
-}
-
-void sg_log(const struct sg_daemon *d, const char *level, const char *fmt, ...)
-{
-	struct json_object *o;
-	char msg[1024], ts[96];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	sg_timestamp(ts, sizeof(ts));
-	if (!d || d->log_format == SG_LOG_TEXT) {
-		fprintf(stderr, "%s slotguard %s: %s\n", ts, level, msg);
-		return;
-	}
-	o = json_object_new_object();
-	json_object_object_add(o, "time", json_object_new_string(ts));
-	json_object_object_add(o, "level", json_object_new_string(level));
-	json_object_object_add(o, "msg", json_object_new_string(msg));
-	fprintf(stderr, "%s\n",
-		json_object_to_json_string_ext(
-			o, JSON_C_TO_STRING_PLAIN |
-				   JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-}
 
 /* Per-second line budget; true if this line may be printed. */
 static bool sg_log_budget(struct sg_daemon *d)
@@ -87,54 +51,51 @@ struct sg_ban_line {
 	const char *event; /* ban, would_ban, unban */
 	const struct sg_cidr *cidr;
 	const char *budget;
-	double observed, limit, duration;
+	__u32 observed_milli, limit_milli; /* 0: n/a */
+	__u64 duration_ns;
 	unsigned int offences;
 };
 
 static void sg_log_ban(struct sg_daemon *d, const struct sg_ban_line *l)
 {
 	struct json_object *o;
-	char cidr[64], ts[96], dur[32];
+	char cidr[64], dur[32], text[256];
 
 	if (!sg_log_budget(d))
 		return;
 	sg_format_cidr(l->cidr, cidr, sizeof(cidr));
-	sg_timestamp(ts, sizeof(ts));
 	if (d->log_format == SG_LOG_TEXT && !strcmp(l->event, "limited")) {
-		fprintf(stderr,
-			"%s slotguard limited: %s budget=%s observed=%.3f/s "
-			"limit=%.3f/s (under min_excess: limited, not banned)\n",
-			ts, cidr, l->budget, l->observed, l->limit);
+		snprintf(text, sizeof(text),
+			 "%s budget=%s observed=%.3f/s limit=%.3f/s (under "
+			 "min_excess: limited, not banned)",
+			 cidr, l->budget, l->observed_milli / 1e3,
+			 l->limit_milli / 1e3);
+		sg_log_line(d, "info", l->event, text);
 		return;
 	}
 	if (d->log_format == SG_LOG_TEXT) {
-		sg_format_duration((__u64)(l->duration * 1e9), dur,
-				   sizeof(dur));
-		fprintf(stderr,
-			"%s slotguard %s: %s budget=%s observed=%.3f/s "
-			"limit=%.3f/s duration=%s offences=%u\n",
-			ts, l->event, cidr, l->budget, l->observed, l->limit,
-			dur, l->offences);
+		sg_format_duration(l->duration_ns, dur, sizeof(dur));
+		snprintf(text, sizeof(text),
+			 "%s budget=%s observed=%.3f/s limit=%.3f/s "
+			 "duration=%s offences=%u",
+			 cidr, l->budget, l->observed_milli / 1e3,
+			 l->limit_milli / 1e3, dur, l->offences);
+		sg_log_line(d, "info", l->event, text);
 		return;
 	}
-	o = json_object_new_object();
-	json_object_object_add(o, "time", json_object_new_string(ts));
+	o = sg_log_json_begin(d, "info");
 	json_object_object_add(o, "event", json_object_new_string(l->event));
 	json_object_object_add(o, "prefix", json_object_new_string(cidr));
 	json_object_object_add(o, "budget", json_object_new_string(l->budget));
 	json_object_object_add(o, "observed_per_second",
-			       json_object_new_double(l->observed));
+			       sg_json_rate_or_null(l->observed_milli));
 	json_object_object_add(o, "limit_per_second",
-			       json_object_new_double(l->limit));
+			       sg_json_rate_or_null(l->limit_milli));
 	json_object_object_add(o, "duration_seconds",
-			       json_object_new_double(l->duration));
+			       sg_json_seconds(l->duration_ns));
 	json_object_object_add(o, "offences",
 			       json_object_new_int64(l->offences));
-	fprintf(stderr, "%s\n",
-		json_object_to_json_string_ext(
-			o, JSON_C_TO_STRING_PLAIN |
-				   JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
+	sg_log_json_end(d, "info", o);
 }
 
 static int sg_on_event(void *ctx, void *data, size_t size)
@@ -155,9 +116,9 @@ static int sg_on_event(void *ctx, void *data, size_t size)
 						 : "ban";
 	l.cidr = &c;
 	l.budget = sg_reason_name(ev->reason);
-	l.observed = ev->observed_milli / 1e3;
-	l.limit = ev->limit_milli / 1e3;
-	l.duration = ev->duration_ns / 1e9;
+	l.observed_milli = ev->observed_milli;
+	l.limit_milli = ev->limit_milli;
+	l.duration_ns = ev->duration_ns;
 	l.offences = ev->offences;
 	sg_log_ban(d, &l);
 	return 0;
@@ -201,6 +162,7 @@ void sg_events_sweep(struct sg_daemon *d)
 
 	if (sg_ban_dump(&d->st, &v, &n))
 		return;
+	sg_persist_bans_seen(d, v, n);
 	sg_config_read(&d->st, &cfg);
 	now = sg_state_now(&d->st);
 	for (i = 0; i < n; i++) {
@@ -215,8 +177,9 @@ void sg_events_sweep(struct sg_daemon *d)
 			l.event = "unban";
 			l.cidr = &v[i].cidr;
 			l.budget = sg_reason_name(v[i].ban.reason);
-			l.duration =
-				(v[i].ban.until_ns - v[i].ban.since_ns) / 1e9;
+			l.duration_ns = v[i].ban.until_ns - v[i].ban.since_ns;
+			l.observed_milli = v[i].ban.observed_milli;
+			l.limit_milli = v[i].ban.limit_milli;
 			l.offences = v[i].ban.offences;
 			sg_log_ban(d, &l);
 		}

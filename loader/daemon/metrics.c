@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <time.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <microhttpd.h>
@@ -215,7 +217,8 @@ static enum MHD_Result sg_handle(void *cls, struct MHD_Connection *conn,
 	f = open_memstream(&body, &len);
 	if (!f)
 		return MHD_NO;
-	if (sg_metrics_render(&m->d->st, f)) {
+	if (sg_metrics_render(&m->d->st, f) ||
+	    sg_metrics_render_daemon(m->d, f)) {
 		fclose(f);
 		free(body);
 		return sg_reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
@@ -260,30 +263,59 @@ static int sg_resolve(const char *listen, struct sockaddr_storage *ss,
 	return 0;
 }
 
+int sg_metrics_bind(struct sg_daemon *d, char *err, size_t err_len)
+{
+	const char *listen_on = d->settings.metrics_listen;
+	struct sockaddr_storage ss = {};
+	int family, fd, ret, one = 1;
+
+	d->metrics_fd = -1;
+	if (!listen_on[0])
+		return 0;
+	ret = sg_resolve(listen_on, &ss, &family, err, err_len);
+	if (ret)
+		return ret;
+	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, err_len, "metrics_listen %s: socket: %s",
+			 listen_on, strerror(errno));
+		return ret;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss,
+		 family == AF_INET6 ? sizeof(struct sockaddr_in6)
+				    : sizeof(struct sockaddr_in)) ||
+	    listen(fd, 64)) {
+		ret = -errno;
+		snprintf(err, err_len, "metrics_listen %s: cannot listen: %s",
+			 listen_on, strerror(errno));
+		close(fd);
+		return ret;
+	}
+	d->metrics_fd = fd;
+	return 0;
+}
+
 int sg_metrics_start(struct sg_metrics **out, struct sg_daemon *d, char *err,
 		     size_t err_len)
 {
-	struct sockaddr_storage ss = {};
 	struct sg_metrics *m;
 	unsigned int flags;
-	int family, ret;
 
 	*out = NULL;
-	if (!d->settings.metrics_listen[0])
+	if (d->metrics_fd < 0)
 		return 0;
-	ret = sg_resolve(d->settings.metrics_listen, &ss, &family, err,
-			 err_len);
-	if (ret)
-		return ret;
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return -ENOMEM;
 	m->d = d;
 	pthread_mutex_init(&m->lock, NULL);
-	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
-		(family == AF_INET6 ? MHD_USE_IPv6 : 0);
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
 	m->mhd = MHD_start_daemon(flags, 0, NULL, NULL, sg_handle, m,
-				  MHD_OPTION_SOCK_ADDR, &ss,
+				  MHD_OPTION_LISTEN_SOCKET, d->metrics_fd,
 				  MHD_OPTION_CONNECTION_LIMIT,
 				  (unsigned int)SG_HTTP_MAX_CONNECTIONS,
 				  MHD_OPTION_CONNECTION_TIMEOUT,
@@ -293,11 +325,13 @@ int sg_metrics_start(struct sg_metrics **out, struct sg_daemon *d, char *err,
 				  MHD_OPTION_NOTIFY_CONNECTION, sg_http_notify,
 				  m, MHD_OPTION_END);
 	if (!m->mhd) {
-		snprintf(err, err_len, "cannot listen on %s",
-			 d->settings.metrics_listen);
+		snprintf(err, err_len, "metrics_listen %s: cannot serve: %s",
+			 d->settings.metrics_listen, strerror(errno));
+		pthread_mutex_destroy(&m->lock);
 		free(m);
-		return -EADDRINUSE;
+		return -EIO;
 	}
+	d->metrics_fd = -1; /* MHD closes it */
 	sg_log(d, "info", "metrics on http://%s/metrics",
 	       d->settings.metrics_listen);
 	*out = m;

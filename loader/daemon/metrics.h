@@ -14,7 +14,14 @@ struct sg_metrics;
 
 /* Write the whole exposition (text format 0.0.4) for the state to f. */
 int sg_metrics_render(const struct sg_state *st, FILE *f);
-/* Serve /metrics and /healthz on d->settings.metrics_listen ("" = off). */
+/*
+ * Bind d->settings.metrics_listen ("" = off) into d->metrics_fd, before
+ * anything is loaded: a taken port fails here, with its errno.
+ */
+int sg_metrics_bind(struct sg_daemon *d, char *err, size_t err_len);
+/* The daemon's own series: reload outcome, keys waiting for a restart. */
+int sg_metrics_render_daemon(struct sg_daemon *d, FILE *f);
+/* Serve /metrics and /healthz on the bound socket. */
 int sg_metrics_start(struct sg_metrics **out, struct sg_daemon *d, char *err,
 		     size_t err_len);
 void sg_metrics_stop(struct sg_metrics *m);

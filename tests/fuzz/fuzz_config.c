@@ -155,6 +155,9 @@ static void normalize(struct sg_settings *s)
 	clear_tail(s->pin_dir, sizeof(s->pin_dir));
 	for (i = 0; i < SG_MAX_SERVICES; i++)
 		clear_tail(s->services[i].name, sizeof(s->services[i].name));
+	/* Where things were said, not what: lines and notes name the file. */
+	s->interfaces_line = 0;
+	memset(&s->notes, 0, sizeof(s->notes));
 }
 
 static unsigned int count_lines(const uint8_t *data, size_t size)

@@ -92,6 +92,8 @@ static bool model_line(struct model *m, const char *p, size_t len,
 	}
 	if (sg_parse_cidr(buf, &m->v[m->n], why, sizeof(why)))
 		return false;
+	/* An IPv4-mapped prefix is the IPv4 one it stands for. */
+	sg_cidr_unmap(&m->v[m->n]);
 	m->n++;
 	return true;
 }

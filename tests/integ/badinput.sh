@@ -95,7 +95,8 @@ expect_cases() {
 
 
 # ---- the corpus is one defect away from good files
-sg config check "$CORPUS/good.conf" >/dev/null 2>"$LAB_TMP/good.err"
+# The corpus is written for another gateway (eth0): no host checks.
+sg config check --skip-host-checks "$CORPUS/good.conf" >/dev/null 2>"$LAB_TMP/good.err"
 rc=$?
 rc_list=$(cp "$LAB_TMP/allow.txt" "$LAB_TMP/keep" && sg allow replace "$CORPUS/good.txt" >/dev/null 2>&1; echo $?)
 sg allow replace "$LAB_TMP/allow.good" >/dev/null
@@ -106,7 +107,7 @@ check badinput-corpus-base-is-good "config check good.conf: exit $rc ($(head -c 
 n=0 bad_rc='' bad_msg=''
 while read -r f line re; do
 	n=$((n + 1))
-	err=$(sg config check "$CORPUS/$f" 2>&1 >/dev/null)
+	err=$(sg config check --skip-host-checks "$CORPUS/$f" 2>&1 >/dev/null)
 	rc=$?
 	[ "$rc" = 2 ] || bad_rc+="$f (exit $rc) "
 	says "$CORPUS/$f" "$line" "$re" "$err" || bad_msg+="$f: want :$line: /$re/, got '${err:0:160}'; "

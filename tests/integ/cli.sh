@@ -20,7 +20,7 @@ T=$(mktemp -d /tmp/sgtest-cli.XXXXXX)
 trap 'rm -rf "$T"; lab_down' EXIT
 NOWHERE=$T/no-pins-here
 printf '192.0.2.0/24\n' >"$T/list.txt"
-printf '[slotguard]\nmode = monitor\n' >"$T/good.conf"
+printf '[slotguard]\ninterfaces = lo\nmode = monitor\n' >"$T/good.conf"
 printf '[slotguard]\nmode = loud\n' >"$T/bad.conf"
 
 # args_of "OBJECT [COMMAND]" : arguments that get the command past its
@@ -36,7 +36,7 @@ args_of() {
 	'config check') echo "$T/good.conf" ;;
 	run) echo "-c $T/bad.conf" ;;
 	'allow list' | 'deny list' | 'allow flush' | 'deny flush' | 'ban list' | \
-		'ban flush' | 'set list' | stats | top | status | version) ;;
+		'ban flush' | 'set list' | stats | top | status | version | reload) ;;
 	*) return 1 ;;
 	esac
 }
@@ -139,8 +139,9 @@ for words in "status --json" "allow list --json" "deny list" "ban list --json" "
 	first=$(gw "$SG_BIN" --pin-dir "$LAB_PIN" "${w[@]}" 2>&1)
 	rc=$?
 	# ban list shows seconds left and wall-clock times converted from the
-	# program's monotonic clock: leave those out of the comparison.
-	[ "${w[0]}" = ban ] && first=$(sed '/"seconds_left":\|"since":\|"until":/d' <<<"$first")
+	# program's monotonic clock, status the daemon's uptime: leave those
+	# out of the comparison.
+	first=$(sed '/"seconds_left":\|"since":\|"until":\|"uptime_seconds":/d' <<<"$first")
 	[ "$rc" = 0 ] || why+="'$words' before: exit $rc '$first'; "
 	for variant in after middle env; do
 		case $variant in
@@ -148,7 +149,7 @@ for words in "status --json" "allow list --json" "deny list" "ban list --json" "
 		middle) out=$(gw "$SG_BIN" "${w[0]}" --pin-dir "$LAB_PIN" "${w[@]:1}" 2>&1) ;;
 		env) out=$(SLOTGUARD_PIN_DIR=$LAB_PIN gw "$SG_BIN" "${w[@]}" 2>&1) ;;
 		esac
-		[ "${w[0]}" = ban ] && out=$(sed '/"seconds_left":\|"since":\|"until":/d' <<<"$out")
+		out=$(sed '/"seconds_left":\|"since":\|"until":\|"uptime_seconds":/d' <<<"$out")
 		[ "$out" = "$first" ] ||
 			why+="'$words' with --pin-dir $variant differs: $(diff <(echo "$first") <(echo "$out") | head -n 4 | tr '\n' ' '); "
 	done

@@ -112,6 +112,8 @@ fi
 check metrics-alert-rules "promtool check rules deploy/alerts.yml failed" \
 	promtool check rules "$LAB_ROOT/deploy/alerts.yml"
 
+# The installed config refuses to start until interfaces is set; then it
+# passes.
 dest=$LAB_TMP/install
 if make -s -C "$LAB_ROOT" install BUILD="$BUILD" DESTDIR="$dest" >"$LAB_TMP/install.log" 2>&1 &&
 	[ -x "$dest/usr/local/sbin/slotguard" ] &&
@@ -119,6 +121,8 @@ if make -s -C "$LAB_ROOT" install BUILD="$BUILD" DESTDIR="$dest" >"$LAB_TMP/inst
 	[ -f "$dest/etc/slotguard/slotguard.conf" ] &&
 	[ -f "$dest/usr/local/share/slotguard/grafana-dashboard.json" ] &&
 	! grep -q @ "$dest/lib/systemd/system/slotguard.service" &&
+	! "$dest/usr/local/sbin/slotguard" config check "$dest/etc/slotguard/slotguard.conf" >/dev/null 2>&1 &&
+	sed -i 's/^#interfaces = .*/interfaces = lo/' "$dest/etc/slotguard/slotguard.conf" &&
 	"$dest/usr/local/sbin/slotguard" config check "$dest/etc/slotguard/slotguard.conf" >/dev/null; then
 	pass metrics-install-layout
 else

@@ -330,6 +330,7 @@ xdp_mode = native
 mode = ${CONF_MODE:-enforce}
 metrics_listen = 127.0.0.1:9717
 ${lists}pin_dir = $LAB_PIN
+state_dir = $LAB_TMP/state
 max_tracked_sources = 65536
 keep_attached = ${CONF_KEEP:-no}
 
@@ -367,6 +368,7 @@ EOF
 # every lab interface and the daemon serves metrics (only the daemon does;
 # the pins of a killed one would already satisfy the first two). The
 # daemon's stdout+stderr go to $SG_DAEMON_LOG; its pid is $SG_DAEMON_PID.
+# The environment passes through (NOTIFY_SOCKET, JOURNAL_STREAM).
 sg_run_daemon() {
 	local conf=$1
 	shift
@@ -375,8 +377,13 @@ sg_run_daemon() {
 	SG_DAEMON_METRICS=${SG_DAEMON_METRICS:-127.0.0.1:9717}
 	LAB_DAEMON_RUNS=$((LAB_DAEMON_RUNS + 1))
 	SG_DAEMON_LOG=$LAB_TMP/daemon.$LAB_DAEMON_RUNS.log
-	ns_bg "$LAB_GW" "$SG_DAEMON_LOG" "$SG_BIN" --pin-dir "$LAB_PIN" \
-		run -c "$conf" "$@"
+	# SG_RUN_FILE_PIN_DIR=1: no --pin-dir, the config's pin_dir holds.
+	if [ "${SG_RUN_FILE_PIN_DIR:-0}" = 1 ]; then
+		ns_bg "$LAB_GW" "$SG_DAEMON_LOG" "$SG_BIN" run -c "$conf" "$@"
+	else
+		ns_bg "$LAB_GW" "$SG_DAEMON_LOG" "$SG_BIN" --pin-dir "$LAB_PIN" \
+			run -c "$conf" "$@"
+	fi
 	SG_DAEMON_PID=$BG_PID
 	if ! wait_until 10 sg_daemon_ready_or_dead; then
 		echo "sg_run_daemon: slotguard run still not up after 10 s; its log:" >&2
