@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "daemon/daemon.h"
 #include "daemon/metrics.h"
+#include "fleet/fleet.h"
 
 static volatile sig_atomic_t stop_signal, reload_requested;
 
@@ -122,8 +123,8 @@ static int load_settings(const char *path, struct sg_settings *s)
 	return 0;
 }
 
-static void reload(struct sg_daemon *d, char ifaces[][SG_IFNAME_LEN],
-		   unsigned int n_ifaces)
+static void reload(struct sg_daemon *d, struct sg_fleet *fleet,
+		   char ifaces[][SG_IFNAME_LEN], unsigned int n_ifaces)
 {
 	struct sg_settings *s = malloc(sizeof(*s));
 	char err[SG_ERR_LEN];
@@ -155,6 +156,7 @@ static void reload(struct sg_daemon *d, char ifaces[][SG_IFNAME_LEN],
 		       "reload: interface changes take effect on restart");
 	memcpy(s->interfaces, d->settings.interfaces, sizeof(s->interfaces));
 	s->n_interfaces = d->settings.n_interfaces;
+	sg_fleet_reloaded(fleet, s);
 	d->settings = *s;
 	free(s);
 	sg_daemon_record_reload(d, true, NULL);
@@ -266,7 +268,7 @@ static void drop_privileges(struct sg_daemon *d)
 }
 
 static int loop(struct sg_daemon *d, struct run_opts *o,
-		struct sg_metrics *metrics)
+		struct sg_metrics *metrics, struct sg_fleet *fleet)
 {
 	time_t last_sweep = 0;
 
@@ -274,7 +276,7 @@ static int loop(struct sg_daemon *d, struct run_opts *o,
 		sg_metrics_tick(metrics);
 		if (reload_requested) {
 			reload_requested = 0;
-			reload(d, o->ifaces, o->n_ifaces);
+			reload(d, fleet, o->ifaces, o->n_ifaces);
 		}
 		if (sg_events_poll(d, 250) < 0 && errno != EINTR) {
 			sg_log(d, "error", "reading events: %s",
@@ -294,8 +296,9 @@ int sg_cmd_run(int argc, char **argv)
 	struct sg_daemon *d = calloc(1, sizeof(*d));
 	struct run_opts *o = calloc(1, sizeof(*o));
 	struct sg_metrics *metrics = NULL;
+	struct sg_fleet *fleet = NULL;
 	char err[SG_ERR_LEN];
-	int i, rc;
+	int i, rc, ret;
 
 	if (!d || !o)
 		return SG_EXIT_FAIL;
@@ -328,7 +331,16 @@ int sg_cmd_run(int argc, char **argv)
 		rc = SG_EXIT_USAGE;
 		goto out;
 	}
+	/* A password file others can read is bad input: refuse now. */
+	ret = sg_fleet_prepare(d, &fleet, err, sizeof(err));
+	if (ret) {
+		sg_log(d, "error", "fleet: %s", err);
+		rc = ret == -ENOMEM || ret == -EIO ? SG_EXIT_FAIL
+						   : SG_EXIT_USAGE;
+		goto out;
+	}
 	if (start(d)) {
+		sg_fleet_stop(fleet);
 		/* Pins this run made from nothing would only confuse the next.
 		 */
 		sg_daemon_shutdown(d, !d->fresh_pins);
@@ -337,13 +349,20 @@ int sg_cmd_run(int argc, char **argv)
 	}
 	sg_daemon_record_start(d);
 	drop_privileges(d);
+	/* Redis down or not, the filter runs: fleet mode only adds to it. */
+	if (fleet && sg_fleet_start(fleet, err, sizeof(err))) {
+		sg_log(d, "error", "fleet: %s; running without the fleet", err);
+		sg_fleet_stop(fleet);
+		fleet = NULL;
+	}
 	if (sg_metrics_start(&metrics, d, err, sizeof(err)))
 		sg_log(d, "warning", "metrics: %s", err);
 	sg_log(d, "info", "running: %u interface(s), mode %s, pins in %s",
 	       d->settings.n_interfaces, sg_mode_name(d->settings.cfg.mode),
 	       d->settings.pin_dir);
-	rc = loop(d, o, metrics);
+	rc = loop(d, o, metrics, fleet);
 	sg_metrics_stop(metrics);
+	sg_fleet_stop(fleet);
 	sg_log(d, "info", "stopping on signal %d%s", (int)stop_signal,
 	       d->settings.keep_attached ? "; keep_attached: filter stays"
 					 : "");

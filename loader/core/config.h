@@ -18,6 +18,7 @@ enum sg_conf_section {
 	SG_SEC_BAN,
 	SG_SEC_EVENTS,
 	SG_SEC_SET,
+	SG_SEC_FLEET,
 	SG_SEC_COUNT,
 };
 
@@ -125,6 +126,11 @@ int sg_conf_set_burst(struct sg_conf *c, const char *key, const char *v,
 		      struct sg_conf_budget *b);
 int sg_conf_set_quota(struct sg_conf *c, const char *key, const char *v,
 		      struct sg_conf_budget *b);
+
+/* config_fleet_keys.c: [fleet]; its defaults; checks at the end. */
+extern const struct sg_conf_key sg_conf_fleet_keys[];
+void sg_conf_fleet_defaults(struct sg_fleet_settings *f);
+int sg_conf_finish_fleet(struct sg_conf *c);
 
 /* config_set_keys.c */
 extern const struct sg_conf_key sg_conf_set_keys[];

@@ -475,4 +475,5 @@ const struct sg_conf_key *const sg_conf_keys[SG_SEC_COUNT] = {
 	[SG_SEC_BAN] = ban_keys,
 	[SG_SEC_EVENTS] = events_keys,
 	[SG_SEC_SET] = sg_conf_set_keys,
+	[SG_SEC_FLEET] = sg_conf_fleet_keys,
 };

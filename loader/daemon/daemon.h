@@ -45,6 +45,16 @@ struct sg_daemon {
 	__u64 last_log_second;
 	unsigned int logged_this_second;
 	unsigned int suppressed_this_second;
+	/*
+	 * Fleet mode (loader/fleet/) plugs in here: a hook for every ban the
+	 * program makes (called from the loop), one for the metrics (called
+	 * from the HTTP thread), and the report thresholds the config gets
+	 * (written by the fleet thread, read by apply: __atomic).
+	 */
+	void (*ban_hook)(void *ctx, const struct sg_event *ev);
+	void (*metrics_hook)(void *ctx, FILE *out);
+	void *hook_ctx;
+	__u32 fleet_report[SG_BUDGET_KIND_COUNT];
 };
 
 /* Daemon log line on stderr (journald picks it up), text or JSON. */

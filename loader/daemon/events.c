@@ -153,6 +153,8 @@ static int sg_on_event(void *ctx, void *data, size_t size)
 	l.duration = ev->duration_ns / 1e9;
 	l.offences = ev->offences;
 	sg_log_ban(d, &l);
+	if (ev->type == SG_EVENT_BAN && d->ban_hook)
+		d->ban_hook(d->hook_ctx, ev);
 	return 0;
 }
 

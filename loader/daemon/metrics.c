@@ -215,7 +215,9 @@ static enum MHD_Result sg_handle(void *cls, struct MHD_Connection *conn,
 	f = open_memstream(&body, &len);
 	if (!f)
 		return MHD_NO;
-	if (sg_metrics_render(&m->d->st, f)) {
+	if (!sg_metrics_render(&m->d->st, f) && m->d->metrics_hook)
+		m->d->metrics_hook(m->d->hook_ctx, f);
+	if (ferror(f)) {
 		fclose(f);
 		free(body);
 		return sg_reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
