@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "core/mapread.h"
 #include "report.h"
+#include "status.h"
 
 #ifndef SG_VERSION
 #define SG_VERSION "unknown" /* the Makefile passes git describe */
@@ -35,7 +36,8 @@ static const char status_usage[] =
 	"\n"
 	"Options:\n"
 	"  -j, --json   one JSON object: abi_version, pin_dir, mode,\n"
-	"               generation, interfaces[], maps{}, config{}, services[]\n"
+	"               generation, interfaces[], maps{}, config{}, services[],\n"
+	"               fleet{} (null unless fleet mode ran)\n"
 	"  -h, --help   this text\n"
 	"\n"
 	"Examples:\n"
@@ -320,6 +322,7 @@ static void status_print(const struct sg_state *st, const struct status *s)
 			       s->lists[i][SG_FAMILY_V4],
 			       s->lists[i][SG_FAMILY_V6]);
 	sg_config_text(&s->cfg, stdout);
+	sg_status_fleet_print(st);
 	for (i = 0; i < SG_MAX_SERVICES; i++) {
 		const struct sg_service *svc = &s->services[i];
 
@@ -415,6 +418,7 @@ static void status_print_json(const struct sg_state *st, const struct status *s)
 				arr, sg_service_json(&s->services[i], i, NULL,
 						     s->dsts[i]));
 	json_add(root, "services", arr);
+	json_add(root, "fleet", sg_status_fleet_json(st));
 	sg_json_print(root);
 }
 

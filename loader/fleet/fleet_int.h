@@ -23,7 +23,7 @@
 #define SG_FLEET_DIFF_MS       1000 /* the ban map is compared this often */
 #define SG_FLEET_DIFF_MIN_MS   50   /* ... and at most this often */
 #define SG_FLEET_RETRY_MIN_MS  250
-#define SG_FLEET_RETRY_MAX_MS  10000
+#define SG_FLEET_RETRY_MAX_MS  4000
 #define SG_FLEET_LOG_PER_SEC   20
 #define SG_FLEET_DELAY_BUCKETS 12
 

@@ -487,7 +487,7 @@ void sg_fleet_check_timeouts(struct sg_fleet *f, __u64 now)
 			      (unsigned long long)(now - f->sub_heard_ms));
 }
 
-/* 250 ms doubling to 10 s, each drawn from 50% to 100% of it. */
+/* 250 ms doubling to 4 s, each drawn from 50% to 100% of it. */
 static __u64 sg_fleet_backoff(struct sg_fleet *f)
 {
 	__u64 base = SG_FLEET_RETRY_MIN_MS;

@@ -305,12 +305,35 @@ static struct json_object *sg_fleet_counts_json(struct sg_fleet *f)
 	return o;
 }
 
+static int sg_name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The live gateways' names, sorted. */
+static struct json_object *sg_fleet_peers_json(struct sg_fleet *f)
+{
+	struct json_object *peers = json_object_new_array();
+	const char **names = calloc(f->n_peers, sizeof(*names));
+	__u64 now = sg_fleet_mono_ms();
+	unsigned int i, n = 0;
+
+	for (i = 1; names && i < f->n_peers && f->state == SG_FLEET_UP; i++)
+		if (f->peers[i].seen_ms &&
+		    now - f->peers[i].seen_ms < SG_FLEET_PEER_TTL_MS)
+			names[n++] = f->peers[i].name;
+	if (n)
+		qsort(names, n, sizeof(*names), sg_name_cmp);
+	for (i = 0; i < n; i++)
+		json_object_array_add(peers, json_object_new_string(names[i]));
+	free(names);
+	return peers;
+}
+
 void sg_fleet_write_status(struct sg_fleet *f, bool running)
 {
 	static const char *const states[] = { "down", "connecting", "up" };
-	struct json_object *o = json_object_new_object(), *peers;
-	__u64 now = sg_fleet_mono_ms();
-	unsigned int i;
+	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "pid", sg_u64((__u64)getpid()));
 	json_object_object_add(o, "running", json_object_new_boolean(running));
@@ -328,13 +351,7 @@ void sg_fleet_write_status(struct sg_fleet *f, bool running)
 		sg_u64(f->state == SG_FLEET_UP ? f->up_since_unix_ms : 0));
 	json_object_object_add(o, "last_sync_unix_ms",
 			       sg_u64(sg_fleet_get(f, last_sync_unix_ms)));
-	peers = json_object_new_array();
-	for (i = 1; i < f->n_peers && f->state == SG_FLEET_UP; i++)
-		if (f->peers[i].seen_ms &&
-		    now - f->peers[i].seen_ms < SG_FLEET_PEER_TTL_MS)
-			json_object_array_add(peers, json_object_new_string(
-							     f->peers[i].name));
-	json_object_object_add(o, "peers", peers);
+	json_object_object_add(o, "peers", sg_fleet_peers_json(f));
 	json_object_object_add(o, "report_conn_threshold",
 			       sg_u64(f->report[SG_BUDGET_CONN]));
 	json_object_object_add(o, "report_request_threshold",
