@@ -94,9 +94,10 @@ void sg_status_fleet_print(const struct sg_state *st)
 	state = get_str(o, "state");
 	printf("fleet: gateway %s, redis %s %s", get_str(o, "gateway"),
 	       get_str(o, "redis"),
-	       !strcmp(state, "up")	     ? "connected"
-	       : !strcmp(state, "stopped") ? "(daemon not running)"
-					   : "NOT connected: enforcing locally");
+	       !strcmp(state, "up") ? "connected"
+	       : !strcmp(state, "stopped")
+		       ? "(daemon not running)"
+		       : "NOT connected: enforcing locally");
 	if (!strcmp(state, "up"))
 		printf(" for %.0fs",
 		       (now_ms() - get_u64(o, "connected_since_unix_ms")) /

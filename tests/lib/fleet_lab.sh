@@ -171,7 +171,7 @@ appendonly no
 dir $LAB_TMP
 daemonize no
 requirepass $FLAB_PASSWORD
-user fleet on >$FLAB_PASSWORD-acl ~slotguard:* &slotguard:* +@all
+user fleet on >$FLAB_PASSWORD-acl resetchannels ~slotguard:* &slotguard:events -@all +evalsha +script|load +time +publish +subscribe +hscan +hget +hmget +hset +hdel +zadd +zrem +zrangebyscore +pexpire
 EOF
 	ns_bg "$FLAB_ROUTER" "$LAB_TMP/redis.log" redis-server "$LAB_TMP/redis.conf"
 	FLAB_REDIS_PID=$BG_PID
