@@ -202,8 +202,9 @@ __u64 sg_fleet_server_ms(const struct sg_fleet *f);
 __u64 sg_fleet_to_sg_ns(const struct sg_fleet *f, __u64 server_ms);
 __u64 sg_fleet_from_sg_ns(const struct sg_fleet *f, __u64 sg_ns);
 
-/* fleet_redis.c */
-int sg_fleet_connect(struct sg_fleet *f);
+/* fleet_redis.c: the connections */
+/* Open both connections (the protocol queues what they say first). */
+int sg_fleet_open_conns(struct sg_fleet *f);
 /* Drop both connections now (not from a callback: see sg_fleet_fail). */
 void sg_fleet_disconnect(struct sg_fleet *f);
 /* From anywhere: drop both connections at the next turn of the loop. */
@@ -212,7 +213,16 @@ void sg_fleet_fail(struct sg_fleet *f, const char *fmt, ...)
 /* Wait for Redis or a wake-up, handle what arrived; 0 or -errno. */
 int sg_fleet_poll(struct sg_fleet *f, int timeout_ms);
 void sg_fleet_check_timeouts(struct sg_fleet *f, __u64 now_ms);
+struct sg_fleet_args;
+/* Send on one connection: 0, or -ENOTCONN / -ENOMEM / -EIO. */
+int sg_fleet_send_on(struct sg_fleet *f, struct sg_fleet_conn *c,
+		     enum sg_fleet_op op, struct sg_fleet_args *a);
+
+/* fleet_protocol.c: what is said */
+int sg_fleet_connect(struct sg_fleet *f);
 void sg_fleet_heartbeat(struct sg_fleet *f, __u64 now_ms);
+/* Every reply; privdata is the enum sg_fleet_op it answers. */
+void sg_fleet_on_reply(redisAsyncContext *ac, void *reply, void *priv);
 /* Arguments of one command, built up and freed by the caller. */
 struct sg_fleet_args {
 	int n, cap;
