@@ -76,7 +76,9 @@ static int sg_fleet_read_hits(struct sg_fleet *f, struct sg_fleet_hit **out,
 struct sg_report {
 	struct sg_prefix_key key;
 	__u32 kind;
-	__u32 hits;
+	__u32 hits;   /* got through here (the fleet budget's arrivals) */
+	__u32 seen;   /* came here, dropped or not (the rate, violations) */
+	__u32 age_ms; /* ... over this long */
 };
 
 static int sg_report_cmp(const void *a, const void *b)
@@ -166,6 +168,8 @@ static void sg_fleet_charge(struct sg_fleet *f, const struct sg_config *cfg,
 		sg_fleet_arg(&a, "%s",
 			     r[i].kind == SG_BUDGET_CONN ? "conn" : "request");
 		sg_fleet_arg(&a, "%u", r[i].hits);
+		sg_fleet_arg(&a, "%u", r[i].seen);
+		sg_fleet_arg(&a, "%u", r[i].age_ms);
 		sg_fleet_arg(
 			&a, "%llu",
 			(unsigned long long)(b->interval_ns / 1000
@@ -192,6 +196,43 @@ static void sg_fleet_charge(struct sg_fleet *f, const struct sg_config *cfg,
 }
 
 /*
+ * Frames a prefix's window here counted since the last sync (dropped
+ * ones too), from its tracking entry: the whole window for a prefix new
+ * to the report, what it grew by otherwise (all of it if it restarted).
+ */
+static void sg_fleet_seen(struct sg_fleet *f, struct sg_fleet_hit *cur,
+			  const struct sg_fleet_hit *prev, __u32 *conns,
+			  __u32 *requests, __u32 *age_ms)
+{
+	__u32 now_ms = (__u32)(sg_state_now(&f->st) / NS_PER_MS);
+	struct sg_track t;
+	bool same;
+
+	if (bpf_map_lookup_elem(f->st.fds[SG_MAP_TRACK], &cur->key, &t))
+		return; /* evicted: what got through is all we know */
+	/* A prefix new to the report: its frames came since its window. */
+	if (!prev)
+		*age_ms = now_ms - t.window_start_ms;
+	cur->window_start_ms = t.window_start_ms;
+	cur->window_conns = t.window_conns;
+	cur->window_requests = t.window_requests;
+	same = prev && prev->window_start_ms == t.window_start_ms;
+	*conns = t.window_conns - (same ? prev->window_conns : 0);
+	*requests = t.window_requests - (same ? prev->window_requests : 0);
+}
+
+static size_t sg_report_add(struct sg_report *out, size_t o,
+			    const struct sg_prefix_key *key, __u32 kind,
+			    __u32 hits, __u32 seen, __u32 age_ms)
+{
+	if (!hits)
+		return o;
+	out[o] = (struct sg_report){ *key, kind, hits,
+				     seen > hits ? seen : hits, age_ms };
+	return o + 1;
+}
+
+/*
  * Hits since the last sync, per prefix and kind. A prefix new to the map
  * crossed the threshold just now: the frames below it were not counted
  * there, so they are added (threshold - 1). A prefix idle for a whole
@@ -200,27 +241,25 @@ static void sg_fleet_charge(struct sg_fleet *f, const struct sg_config *cfg,
 static size_t sg_fleet_deltas(struct sg_fleet *f, struct sg_fleet_hit *cur,
 			      size_t n, __u64 window_ms, struct sg_report *out)
 {
+	__u32 below[2] = {
+		f->report[SG_BUDGET_CONN] ? f->report[SG_BUDGET_CONN] - 1 : 0,
+		f->report[SG_BUDGET_REQUEST] ? f->report[SG_BUDGET_REQUEST] - 1
+					     : 0,
+	};
+	__u32 dc, dr, sc, sr, age;
 	struct sg_fleet_hit *prev;
 	__u64 now = sg_fleet_mono_ms();
 	size_t i, o = 0, kept = 0;
-	__u32 dc, dr;
-
-	__u32 below_conn = f->report[SG_BUDGET_CONN]
-				   ? f->report[SG_BUDGET_CONN] - 1
-				   : 0,
-	      below_req = f->report[SG_BUDGET_REQUEST]
-				  ? f->report[SG_BUDGET_REQUEST] - 1
-				  : 0;
 
 	for (i = 0; i < n; i++) {
 		prev = f->n_hits ? bsearch(&cur[i], f->hits, f->n_hits,
 					   sizeof(*prev), sg_hit_cmp)
 				 : NULL;
 		dc = prev	    ? cur[i].conns - prev->conns
-		     : cur[i].conns ? cur[i].conns + below_conn
+		     : cur[i].conns ? cur[i].conns + below[0]
 				    : 0;
 		dr = prev	       ? cur[i].requests - prev->requests
-		     : cur[i].requests ? cur[i].requests + below_req
+		     : cur[i].requests ? cur[i].requests + below[1]
 				       : 0;
 		cur[i].changed_ms = dc || dr || !prev ? now : prev->changed_ms;
 		if (now - cur[i].changed_ms >= window_ms) {
@@ -228,12 +267,26 @@ static size_t sg_fleet_deltas(struct sg_fleet *f, struct sg_fleet_hit *cur,
 					    &cur[i].key);
 			continue;
 		}
-		if (dc)
-			out[o++] = (struct sg_report){ cur[i].key,
-						       SG_BUDGET_CONN, dc };
-		if (dr)
-			out[o++] = (struct sg_report){ cur[i].key,
-						       SG_BUDGET_REQUEST, dr };
+		sc = dc;
+		sr = dr;
+		age = 0;
+		if (prev) {
+			cur[i].window_start_ms = prev->window_start_ms;
+			cur[i].window_conns = prev->window_conns;
+			cur[i].window_requests = prev->window_requests;
+			cur[i].reported_ms = prev->reported_ms;
+			age = (__u32)(now - prev->reported_ms);
+		}
+		if (dc || dr) {
+			sg_fleet_seen(f, &cur[i], prev, &sc, &sr, &age);
+			cur[i].reported_ms = now;
+		}
+		if (age > window_ms)
+			age = (__u32)window_ms;
+		o = sg_report_add(out, o, &cur[i].key, SG_BUDGET_CONN, dc, sc,
+				  age);
+		o = sg_report_add(out, o, &cur[i].key, SG_BUDGET_REQUEST, dr,
+				  sr, age);
 		cur[kept++] = cur[i];
 	}
 	free(f->hits);

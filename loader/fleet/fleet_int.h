@@ -113,8 +113,12 @@ struct sg_fleet_known {
 /* A heavy prefix in sg_fleet_hits, as read at the last sync. */
 struct sg_fleet_hit {
 	struct sg_prefix_key key;
-	__u32 conns, requests;
+	__u32 conns, requests; /* sg_fleet_hits: frames within budget */
 	__u64 changed_ms;
+	__u64 reported_ms; /* the hits sent last came after this */
+	/* sg_track: the prefix's window here, dropped frames included */
+	__u32 window_start_ms;
+	__u16 window_conns, window_requests;
 };
 
 struct sg_fleet_peer {

@@ -87,15 +87,21 @@ static const char del_script[] =
 
 /*
  * charge: ARGV = P, ORIGIN, window ms, after, min_excess (milli), ban time
- * ms, ban max ms, memory ms, enforce (1/0), then 6 a prefix: CIDR, KIND,
- * HITS, interval us, burst x interval us, budget name.
+ * ms, ban max ms, memory ms, enforce (1/0), then 8 a prefix: CIDR, KIND,
+ * HITS, SEEN, AGE ms, interval us, burst x interval us, budget name.
  *
- * Each prefix's HITS (what one gateway admitted since its last report)
- * go through one GCRA shared by the fleet, as the XDP program charges
- * one frame: a hit fits while max(TAT, now) + interval - now <= limit.
- * Hits that do not fit are violations; `after` of them within the window
- * at min_excess times the rate ban the prefix, for the ban time doubled
- * per offence remembered, everywhere (announced as any ban). Returns
+ * Each prefix's HITS (what one gateway let through in the AGE ms since
+ * its last report) go through one GCRA shared by the fleet, as the XDP
+ * program charges one frame: a hit fits while max(TAT, now - AGE) +
+ * interval - now <= limit. Taking them as spread over AGE, not all come
+ * now, counts the tokens that came back meanwhile: a prefix's first
+ * report carries all its window so far.
+ * SEEN is what came to that gateway, its drops included: as if the fleet
+ * were one gateway, every frame the fleet's budget did not admit (a
+ * local drop or a hit that does not fit) is a violation, and the rate is
+ * what came. `after` violations within the window at min_excess times
+ * the rate ban the prefix, for the ban time doubled per offence
+ * remembered, everywhere (announced as any ban). Returns
  * CIDR, UNTIL, OFFENCES, observed and limit rate (per 1000 s) of each
  * ban made (or, with enforce 0, that would be).
  */
@@ -123,25 +129,27 @@ static const char charge_script[] = SG_LUA_COMMON
 	"  for _, x in ipairs({ cidr, num(untl), off, num(observed * 1000), "
 	"num(limit * 1000) }) do made[#made + 1] = x end\n"
 	"end\n"
-	"for i = 10, #ARGV - 5, 6 do\n"
+	"for i = 10, #ARGV - 7, 8 do\n"
 	"  local cidr, hits = ARGV[i], tonumber(ARGV[i + 2])\n"
-	"  local iv, lim = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])\n"
+	"  local seen = math.max(tonumber(ARGV[i + 3]), hits)\n"
+	"  local from = now_us - tonumber(ARGV[i + 4]) * 1000\n"
+	"  local iv, lim = tonumber(ARGV[i + 5]), tonumber(ARGV[i + 6])\n"
 	"  local key = p .. 'fb:' .. ARGV[i + 1] .. ':' .. cidr\n"
 	"  local s = redis.call('HMGET', key, 't', 'w', 'h', 'v')\n"
 	"  local tat, ws = tonumber(s[1]) or 0, tonumber(s[2]) or 0\n"
 	"  local wh, v = tonumber(s[3]) or 0, tonumber(s[4]) or 0\n"
 	"  if now - ws > window then ws, wh, v = now, 0, 0 end\n"
-	"  wh = wh + hits\n"
-	"  if tat < now_us then tat = now_us end\n"
+	"  wh = wh + seen\n"
+	"  if tat < from then tat = from end\n"
 	"  local room = math.floor((now_us + lim - tat) / iv)\n"
 	"  local admit = math.max(0, math.min(hits, room))\n"
 	"  tat = tat + admit * iv\n"
-	"  v = v + hits - admit\n"
+	"  v = v + seen - admit\n"
 	"  if after > 0 and v >= after then\n"
 	"    local observed = wh * 1000 / math.max(now - ws, 1000)\n"
 	"    local limit = 1000000 / iv\n"
 	"    if excess <= 1000 or observed * 1000 >= limit * excess then\n"
-	"      ban(cidr, observed, limit, ARGV[i + 5])\n"
+	"      ban(cidr, observed, limit, ARGV[i + 7])\n"
 	"      if enforce then v = 0 else v = -1e15 end\n"
 	"    end\n"
 	"  end\n"

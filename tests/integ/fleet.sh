@@ -16,6 +16,7 @@ TESTS=(fleet-config-check fleet-password-file-mode-refused
 	fleet-lone-gateways-let-spread-bot-through fleet-connected
 	fleet-spread-bot-banned-everywhere fleet-spread-bot-ban-within-1s
 	fleet-spread-bot-held-to-budget fleet-people-unaffected
+	fleet-under-budget-not-banned
 	fleet-local-ban-reaches-others fleet-manual-ban-propagation
 	fleet-manual-unban-propagates fleet-local-ban-stays-local
 	fleet-allowlist-beats-fleet-ban fleet-bad-bans-refused
@@ -32,7 +33,7 @@ for c in redis-server redis-cli promtool; do
 done
 [ -x "$SG_FLEET" ] || { skip_all "no $SG_FLEET (run make)" "${TESTS[@]}"; exit 0; }
 
-flab_up 4 bot people direct flood stall || { fail fleet-lab "the fleet lab did not come up"; exit 1; }
+flab_up 4 bot people direct flood stall steady || { fail fleet-lab "the fleet lab did not come up"; exit 1; }
 # Gateway 4 joins late: out of the multipath route until then.
 flab_multipath 1 2 3
 flab_redis || { fail fleet-redis "redis-server did not start: $(tail -3 "$LAB_TMP/redis.log")"; exit 1; }
@@ -60,7 +61,7 @@ fi
 # ---- the fleet budget's arithmetic, straight on Redis: 1/h burst 10
 charge() {
 	flab_redis_cli EVAL "$("$SG_FLEET" script charge)" 0 gcra: gwx 10000 3 1000 \
-		60000 3600000 86400000 1 192.0.2.1/32 conn "$1" 3600000000 36000000000 conn_rate
+		60000 3600000 86400000 1 192.0.2.1/32 conn "$1" "$1" 0 3600000000 36000000000 conn_rate
 }
 charge 10 >/dev/null
 v1=$(flab_redis_cli HGET gcra:fb:conn:192.0.2.1/32 v)
@@ -149,6 +150,19 @@ check fleet-spread-bot-held-to-budget "48 at 12/s with the fleet: expected at mo
 out=$(cat "$LAB_TMP/people.json")
 check fleet-people-unaffected "a person at 1/s during the bot: $out" \
 	[ "$(jqr "$out" .succeeded)" = 6 ]
+
+# A source just under its budget, spread the same way (4.5/s for 6 s,
+# under 10 + 5/s): summed by the fleet, it must never look over budget,
+# even at its first report, which carries all its window so far.
+out=$(flab_traffic steady --count 27 --rate 270/m)
+sleep 1
+steady=$(flab_client_addr steady)
+banned_on=
+for k in 1 2 3; do
+	flab_banned "$k" "$steady/32" && banned_on+=" gw$k"
+done
+check fleet-under-budget-not-banned "27 at 4.5/s over the fleet (budget 10 + 5/s): banned on${banned_on:- none}; $out" \
+	[ -z "$banned_on" -a "$(jqr "$out" .succeeded)" = 27 ]
 
 # ---- a ban the program makes on one gateway reaches the others
 direct=$(flab_client_addr direct)
