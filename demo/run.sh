@@ -20,6 +20,7 @@ SG_BOOKING=$BUILD/tools/sg_booking
 usage() {
 	cat <<'EOF'
 Usage: sudo demo/run.sh [--short|--long] [--keep] [--quiet] [--result FILE]
+       sudo demo/run.sh --fleet [--short] [--quiet] [--result FILE]
        (or: sudo make demo DEMO_ARGS='--keep')
 
 Builds a throw-away lab of network namespaces: a gateway running slotguard,
@@ -35,6 +36,9 @@ Prints who got the slots and what slotguard counted, then removes the lab.
                  enforcing, and print how to look at it and remove it
   --quiet        print only the table and the verdict
   --result FILE  also write every number as JSON to FILE
+  --fleet        three gateways behind an ECMP router and a bot spreading
+                 over them: no filter, three lone gateways, a fleet of
+                 three sharing one Redis (see demo/fleet.sh --help)
 
 Exit status: 0 when the enforcing round protected people (90% of them
 booked a slot, none of their connections dropped, the bots' share cut to
@@ -42,6 +46,11 @@ a quarter of the unfiltered round's and under 10%); 1 when it did not or
 the lab failed; 2 on bad usage.
 EOF
 }
+
+# --fleet: three gateways, a spreading bot, lone or as a fleet (its own lab).
+for arg in "$@"; do
+	[ "$arg" = --fleet ] && exec bash "$DEMO_ROOT/demo/fleet.sh" "$@"
+done
 
 LENGTH=normal KEEP=0 QUIET=0 RESULT=
 while [ $# -gt 0 ]; do
