@@ -148,6 +148,10 @@ $(UNIT_BIN): $(TEST_OBJS) $(CORE_LIB)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 TOOL_LIBS := $(BUILD)/tests/lib/pkt.o $(BUILD)/tests/lib/tool.o
+# sg_booking has parts of its own (tests/tools/booking/).
+BOOKING_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/tools/booking/*.c))
+$(BUILD)/tools/sg_booking: TOOL_LIBS += $(BOOKING_OBJS)
+$(BUILD)/tools/sg_booking: $(BOOKING_OBJS)
 $(BUILD)/tools/%: tests/tools/%.c $(CORE_LIB) $(TOOL_LIBS) $(SKELS)
 	$(call msg,LINK,$@)
 	@mkdir -p $(@D)

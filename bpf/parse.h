@@ -42,9 +42,11 @@ struct sg_pkt {
 	__u32 l4_off;
 	__u32 l4_len;	   /* bytes of IP payload from l4_off */
 	__u32 tcp_seq;	   /* host byte order */
+	__u32 tcp_ack;	   /* host byte order */
 	__u16 payload_len; /* TCP payload bytes (saturating) */
 	__u8 tcp_doff;	   /* TCP header length in bytes */
 	__u8 pad0;
+	__u32 pad1;
 	__u8 src[16] __attribute__((aligned(8))); /* IPv4: first 4 bytes */
 	__u8 dst[16];
 };
@@ -268,6 +270,7 @@ static __always_inline int sg_parse_l4(void *data, void *end, struct sg_pkt *p)
 		p->dport = bpf_ntohs(tcp->dest);
 		p->tcp_flags = ((__u8 *)tcp)[13];
 		p->tcp_seq = bpf_ntohl(tcp->seq);
+		p->tcp_ack = bpf_ntohl(tcp->ack_seq);
 		p->tcp_window = bpf_ntohs(tcp->window);
 		p->tcp_doff = doff;
 		doff = p->l4_len - doff;

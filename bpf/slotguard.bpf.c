@@ -185,7 +185,7 @@ __noinline __u32 sg_charge_level(const struct sg_config *cfg,
 	if (level != SG_LEVEL_SOURCE)
 		a.no_ban = 0; /* member_ban concerns the member's own prefix */
 	sg_level_key(cfg, p->family, p->src, level, level, &key);
-	t = sg_track_get(cfg, &key, b, &a, &first);
+	t = sg_track_get(cfg, &key, b, &a, &first, 0);
 	if (!t)
 		return first ? SG_REASON_WITHIN_BUDGET : SG_REASON_UNTRACKED;
 	sg_track_account(t, cfg, a.new_conn, a.request, a.now);
@@ -232,7 +232,7 @@ __noinline int sg_set_member_over(const struct sg_config *cfg,
 	t = sg_track_get(cfg, &key,
 			 ask->member_budgets ? conf->member_budget
 					     : cfg->budget[SG_LEVEL_SOURCE],
-			 ask, &first);
+			 ask, &first, 1);
 	if (!t)
 		return 0;
 	sg_track_account(t, cfg, ask->new_conn, ask->request, ask->now);
@@ -326,10 +326,13 @@ static __always_inline int sg_is_new_conn(const struct sg_pkt *p,
 }
 
 /*
- * A request: a client-to-server TCP segment with payload and PSH, the end
- * of an application write (docs/INTERNALS.md says why). A segment with the
- * same source, ports, sequence and length as one that passed recently is
- * a retransmission and counts once.
+ * A request: a client-to-server TCP segment with payload and PSH (the end
+ * of an application write) that is the first such segment since the
+ * server last sent the client data, i.e. with an acknowledgment number
+ * not seen before on that connection. A request follows the previous
+ * response; the PSH segments of one upload share one acknowledgment
+ * number and count once; so does a retransmission of a request that
+ * passed. docs/INTERNALS.md says why and where it falls short.
  */
 static __always_inline void sg_request(const struct sg_config *cfg,
 				       const struct sg_pkt *p,
@@ -343,8 +346,7 @@ static __always_inline void sg_request(const struct sg_config *cfg,
 	    !(p->tcp_flags & SG_TCP_PSH))
 		return;
 	h = a[0] ^ (a[1] * 0x9e3779b97f4a7c15ULL) ^
-	    ((__u64)p->sport << 48 | (__u64)p->dport << 32 |
-	     (__u32)(p->tcp_seq + p->payload_len)) ^
+	    ((__u64)p->sport << 48 | (__u64)p->dport << 32 | p->tcp_ack) ^
 	    cfg->hash_seed;
 	h *= 0xbf58476d1ce4e5b9ULL;
 	h ^= h >> 31;
@@ -352,7 +354,7 @@ static __always_inline void sg_request(const struct sg_config *cfg,
 	fp = (__u32)(h >> 32) | 1;
 	recent = bpf_map_lookup_elem(&sg_recent_requests, &slot);
 	if (recent && *recent == fp)
-		return; /* a retransmission of a request that passed */
+		return; /* the same request, or more of it */
 	fr->request_slot = slot;
 	fr->request_fp = fp;
 	fr->ask.request = 1;

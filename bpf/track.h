@@ -120,12 +120,14 @@ static __always_inline __u32 sg_track_charge(struct sg_track *t,
 
 /*
  * Find or make the tracking entry of a prefix. NULL with *first set: a
- * first sighting, nothing to charge. NULL without: the table refused it.
- * A new entry is charged for the first frame, at its own time.
+ * first sighting, nothing to charge (unless must_track: a violation to
+ * count). NULL without: the table refused it. A new entry is charged for
+ * the first frame, at its own time.
  */
 static __always_inline struct sg_track *
 sg_track_get(const struct sg_config *cfg, const struct sg_prefix_key *key,
-	     const struct sg_budget *b, const struct sg_ask *ask, int *first)
+	     const struct sg_budget *b, const struct sg_ask *ask, int *first,
+	     int must_track)
 {
 	struct sg_track zero = {}, *t;
 	__u64 first_flags = 0, first_ns;
@@ -136,7 +138,9 @@ sg_track_get(const struct sg_config *cfg, const struct sg_prefix_key *key,
 	t = bpf_map_lookup_elem(&sg_track, key);
 	if (t)
 		return t;
-	if (!sg_seen_before(cfg, key, ask, &first_ms, &first_flags)) {
+	if (must_track) {
+		first_ms = ask->now / SG_NS_PER_MS;
+	} else if (!sg_seen_before(cfg, key, ask, &first_ms, &first_flags)) {
 		*first = 1;
 		return NULL;
 	}
@@ -148,7 +152,7 @@ sg_track_get(const struct sg_config *cfg, const struct sg_prefix_key *key,
 		return NULL;
 	}
 	/* Another CPU made it (and charged the first frame) meanwhile. */
-	if (!made)
+	if (!made || must_track)
 		return t;
 	now_ms = ask->now / SG_NS_PER_MS;
 	first_ns = ask->now - (__u64)(now_ms - first_ms) * SG_NS_PER_MS;

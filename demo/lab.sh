@@ -10,7 +10,7 @@
 #   sgdemo-web-ID      nginx and the slot counter, 10.66.0.10, fd00:66::10
 #   sgdemo-ROLE-ID     a client network on the gateway's to-ROLE link k:
 #                      10.66.k.2/24 and fd00:66:k::2/64, more with lab_addrs
-# Only 10.66.0.0/16, 10.67.0.0/16 and fd00:66::/32, fd00:67::/32 are used,
+# Only 10.66.0.0/16 to 10.69.0.0/16 and fd00:66::/32, fd00:67::/32 are used,
 # only inside these namespaces.
 
 DEMO_ID=$$

@@ -51,6 +51,16 @@ static const char *set_name_of(const struct sg_state *st, unsigned int id,
 	return buf;
 }
 
+/* The first entry a change adds, for messages about the whole change. */
+static const char *buf_first(const struct sg_set_change *ch, char *buf,
+			     size_t len)
+{
+	if (!ch->n_add)
+		return "";
+	sg_format_cidr(&ch->add[0], buf, len);
+	return buf;
+}
+
 /* Apply one change and say what went wrong, naming the entry. */
 static int run_change(const struct sg_state *st, const struct sg_list_ctx *l,
 		      struct sg_set_change *ch, const char *verb)
@@ -76,9 +86,11 @@ static int run_change(const struct sg_state *st, const struct sg_list_ctx *l,
 		sg_errorf("%s is not in %s; nothing %s", buf, l->name, verb);
 		return SG_EXIT_USAGE;
 	}
-	sg_errorf("%s: %s%s; nothing %s", l->name, strerror(-ret),
+	sg_errorf("%s%s: %s%s; nothing %s", ch->n_add ? "" : l->name,
+		  buf_first(ch, buf, sizeof(buf)), strerror(-ret),
 		  ret == -ENOSPC || ret == -E2BIG || ret == -ENOMEM
-			  ? " (the sets are full)"
+			  ? " (the list is full: all sets together hold at "
+			    "most 1048576 entries a family)"
 			  : "",
 		  verb);
 	return SG_EXIT_FAIL;
@@ -120,12 +132,14 @@ static void print_entries(const struct sg_list_ctx *l,
 	char buf[64];
 	size_t i;
 
+	/* A list file: what a command added is marked in a comment. */
 	if (!json) {
 		for (i = 0; i < n; i++) {
 			sg_format_cidr(&v[i].cidr, buf, sizeof(buf));
-			printf("%-43s %s\n", buf,
-			       v[i].flags & SG_ENTRY_RUNTIME ? "runtime"
-							     : "file");
+			if (v[i].flags & SG_ENTRY_RUNTIME)
+				printf("%-43s # runtime\n", buf);
+			else
+				printf("%s\n", buf);
 		}
 		return;
 	}

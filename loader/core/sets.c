@@ -530,7 +530,10 @@ int sg_set_change(const struct sg_state *st, const struct sg_set_change *ch,
 			n++;
 		}
 	}
-	if (!ret && n > SG_SET_MAX_ENTRIES)
+	for (i = 0, kept = 0; !ret && i < n; i++)
+		kept += items[i].cidr.family == SG_FAMILY_V4;
+	if (!ret &&
+	    (kept > SG_SET_MAX_ENTRIES || n - kept > SG_SET_MAX_ENTRIES))
 		ret = -ENOSPC;
 	if (!ret)
 		ret = sg_sets_install(st, items, n);

@@ -100,6 +100,13 @@ static void sg_log_ban(struct sg_daemon *d, const struct sg_ban_line *l)
 		return;
 	sg_format_cidr(l->cidr, cidr, sizeof(cidr));
 	sg_timestamp(ts, sizeof(ts));
+	if (d->log_format == SG_LOG_TEXT && !strcmp(l->event, "limited")) {
+		fprintf(stderr,
+			"%s slotguard limited: %s budget=%s observed=%.3f/s "
+			"limit=%.3f/s (under min_excess: limited, not banned)\n",
+			ts, cidr, l->budget, l->observed, l->limit);
+		return;
+	}
 	if (d->log_format == SG_LOG_TEXT) {
 		sg_format_duration((__u64)(l->duration * 1e9), dur,
 				   sizeof(dur));

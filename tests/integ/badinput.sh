@@ -85,7 +85,7 @@ cidrs() {
 
 # bans : the ban table, one line (cidr, reason, end).
 bans() {
-	sg ban list --json --all | jq -cS '[.bans[] | {cidr, reason, manual}]'
+	sg ban list --json --all | jq -cS '[.bans[] | {prefix, budget, note, origin}]'
 }
 
 # expect_cases PREFIX : "FILE LINE REGEX" of the corpus files with PREFIX.
@@ -268,7 +268,7 @@ out=
 for d in 5x 0s -1s 999d 1.5h "" 1h1h 10 '1h 30m'; do
 	out+=$(refused ban add 198.18.3.1 --for "$d")
 done
-out+=$(refused ban add 198.18.3.1 --reason "$(printf 'x%.0s' {1..40})")
+out+=$(refused ban add 198.18.3.1 --reason "$(printf 'x%.0s' {1..128})")
 check badinput-cli-ban-bad-for "$out bans now $(bans) (were $bans0)" \
 	[ -z "$out" -a "$(bans)" = "$bans0" ]
 out=

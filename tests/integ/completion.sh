@@ -105,7 +105,7 @@ expect x "slotguard --" "--pin-dir --verbose --help --version"
 expect x "slotguard stats --in" "--interval"
 verdict completion-options
 
-expect x "slotguard top --by " "packets conns drops"
+expect x "slotguard top --by " "packets conns requests drops excess"
 expect x "slotguard top --level s" "source subnet"
 expect x "slotguard run --log-format " "text json"
 expect x "slotguard ban add 192.0.2.1 --for " ""

@@ -83,7 +83,7 @@ iface_total() {
 
 # ban_lines : "cidr reason manual" of every ban the table holds.
 ban_lines() {
-	sg ban list --all --json | jq -r '.bans[] | "\(.cidr) \(.reason) \(.manual)"' |
+	sg ban list --all --json | jq -r '.bans[] | "\(.prefix) \(.budget) \(.note) \(.origin)"' |
 		LC_ALL=C sort
 }
 
@@ -343,14 +343,15 @@ spoof 4 --src 10.160.0.0 --sources 70000 --per-source 2 >/dev/null
 s1=$(sg stats --json)
 rate1=$(stat_packets "$s1" drop conn_rate)
 failures=$(jqr "$s1" '.ban_failures // 0')
-v4bans=$(sg ban list --all --json | jq '[.bans[] | select(.cidr | contains(":") | not)] | length')
+# One table holds the bans of both families (and any manual ones).
+nbans=$(sg ban list --all --json | jq '.bans | length')
 metric=$(in_ns "$LAB_GW" curl -s --max-time 5 "http://$SG_DAEMON_METRICS/metrics" |
 	sed -n 's/^slotguard_ban_failures_total //p')
-if [ "$v4bans" = 65536 ] && [ "$failures" -gt 0 ] && [ "${metric:-0}" -gt 0 ] &&
+if [ "$nbans" = 65536 ] && [ "$failures" -gt 0 ] && [ "${metric:-0}" -gt 0 ] &&
 	[ "$((rate1 - rate0))" -ge 70000 ] && sg_daemon_alive; then
 	pass faults-ban-table-full-fails-safe
 else
-	fail faults-ban-table-full-fails-safe "70,000 sources over budget: IPv4 bans $v4bans (table holds 65536), ban_failures $failures (metric $metric), drop/conn_rate +$((rate1 - rate0)) (want >= 70000: unbanned sources still cut), alive: $(sg_daemon_alive && echo yes || echo no)"
+	fail faults-ban-table-full-fails-safe "70,000 sources over budget: bans $nbans (the table holds 65536), ban_failures $failures (metric $metric), drop/conn_rate +$((rate1 - rate0)) (want >= 70000: unbanned sources still cut), alive: $(sg_daemon_alive && echo yes || echo no)"
 fi
 bans_full=$(ban_lines)
 err=$(sg ban add 198.18.7.7 --for 1h --reason faults-full 2>&1 >/dev/null)
@@ -363,12 +364,14 @@ else
 	fail faults-ban-add-table-full-reported "ban add into a full table: exit $rc (want 1), '$err'; ban table changed: $([ "$now" = "$bans_full" ] && echo no || echo yes)"
 fi
 
-# A full allowlist: exactly 1,048,576 IPv4 entries (the client among them;
-# a list file holds at most that many entries of both families together),
+# Full sets: all sets share one trie of 1,048,576 entries a family, so
+# the allowlist takes what the denylist leaves (the client among them),
 # then one more.
+deny4=$(jqr "$(sg status --json)" .maps.lists.deny.ipv4)
+room=$((1048576 - deny4))
 {
 	echo "$allow4/32"
-	awk 'BEGIN { for (i = 0; i < 1048575; i++)
+	awk -v n=$((room - 1)) 'BEGIN { for (i = 0; i < n; i++)
 		printf "11.%d.%d.%d/32\n", int(i / 65536), int(i / 256) % 256, i % 256 }'
 } >"$LAB_TMP/full.txt"
 v4_entries() { jqr "$(sg status --json)" .maps.lists.allow.ipv4; }
@@ -378,11 +381,11 @@ n0=$(v4_entries)
 err=$(sg allow add 198.18.0.1 2>&1 >/dev/null)
 rc1=$?
 n1=$(v4_entries)
-if [ "$rc" = 0 ] && [ "$n0" = 1048576 ] && [ "$rc1" = 1 ] &&
+if [ "$rc" = 0 ] && [ "$n0" = "$room" ] && [ "$rc1" = 1 ] &&
 	grep -q 'list is full' <<<"$err" && grep -q 198.18.0.1 <<<"$err" && [ "$n1" = "$n0" ]; then
 	pass faults-list-full-add-reported
 else
-	fail faults-list-full-add-reported "allow replace of 1,048,576 IPv4 entries: exit $rc ($(head -c 200 <<<"$out")), $n0 entries; allow add one more: exit $rc1 (want 1), '$err', $n1 entries after"
+	fail faults-list-full-add-reported "allow replace of $room IPv4 entries ($deny4 on the denylist): exit $rc ($(head -c 200 <<<"$out")), $n0 entries; allow add one more: exit $rc1 (want 1), '$err', $n1 entries after"
 fi
 # Room for one: `allow add A B` must add both or neither.
 sg allow del 11.0.0.0/32 >/dev/null
@@ -390,10 +393,10 @@ rc0=$?
 err=$(sg allow add 198.18.0.1 198.18.0.2 2>&1 >/dev/null)
 rc=$?
 n1=$(v4_entries)
-if [ "$rc0" = 0 ] && [ "$rc" = 1 ] && [ "$n1" = 1048575 ]; then
+if [ "$rc0" = 0 ] && [ "$rc" = 1 ] && [ "$n1" = $((room - 1)) ]; then
 	pass faults-list-full-add-all-or-nothing
 else
-	fail faults-list-full-add-all-or-nothing "room for one entry (1,048,575 IPv4 entries; allow del exit $rc0), 'allow add 198.18.0.1 198.18.0.2': exit $rc (want 1), '$err'; entries after: $n1 (want 1048575: nothing half-applied)"
+	fail faults-list-full-add-all-or-nothing "room for one entry ($((room - 1)) IPv4 entries; allow del exit $rc0), 'allow add 198.18.0.1 198.18.0.2': exit $rc (want 1), '$err'; entries after: $n1 (want $((room - 1)): nothing half-applied)"
 fi
 sg allow replace "$LAB_TMP/allow-small.txt" >/dev/null
 rm -f "$LAB_TMP/full.txt"

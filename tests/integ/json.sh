@@ -75,8 +75,10 @@ fi
 
 bans=${OUT[ban list]}
 shape=$(jqr "$bans" --arg c 10.200.99.0/24 '(.bans | type == "array") and .count == (.bans | length)
-	and ([.bans[] | select(.cidr == $c and .reason == "json-test" and .manual and .active)] | length == 1)
-	and ([.bans[] | has("seconds_left") and has("offences")] | all)' 2>/dev/null)
+	and ([.bans[] | select(.prefix == $c and .note == "json-test" and .origin == "manual"
+		and .budget == "manual" and .active)] | length == 1)
+	and ([.bans[] | has("seconds_left") and has("offences") and has("since")
+		and has("until")] | all)' 2>/dev/null)
 check json-ban-list-shape "ban list --json: $(head -c 400 <<<"$bans")" [ "$shape" = true ]
 
 a=${OUT[allow list]} d=${OUT[deny list]}

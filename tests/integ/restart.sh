@@ -54,7 +54,7 @@ enforcing() {
 }
 
 why=$(enforcing) || note "before kill -9 already not enforcing: $why"
-bans_before=$(jqr "$(sg ban list --json)" '[.bans[].cidr] | sort | join(" ")')
+bans_before=$(jqr "$(sg ban list --json)" '[.bans[].prefix] | sort | join(" ")')
 deny_before=$(list_cidrs "$(sg deny list --json)")
 allow_before=$(list_cidrs "$(sg allow list --json)")
 
@@ -86,7 +86,7 @@ else
 	exit 1
 fi
 bans=$(sg ban list --json)
-bans_after=$(jqr "$bans" '[.bans[].cidr] | sort | join(" ")')
+bans_after=$(jqr "$bans" '[.bans[].prefix] | sort | join(" ")')
 if [ -n "$bans_before" ] && [ "$bans_before" = "$bans_after" ] && grep -q scalper-test <<<"$bans" &&
 	ban_active "$bans" "$bot4/32"; then
 	pass restart-keeps-bans

@@ -501,6 +501,32 @@ struct sg_h_hit sg_h_send_tcp(struct sg_h *h, const char *src, __u16 dport,
 		.dport = dport,
 		.tcp_flags = flags,
 	};
+
+	return sg_h_send_spec(h, &s);
+}
+
+struct sg_h_hit sg_h_send_data(struct sg_h *h, const char *src, __u16 dport,
+			       __u8 flags, __u32 seq, __u32 ack, size_t len)
+{
+	static const __u8 zeros[1400];
+	struct sg_pkt_spec s = {
+		.family = strchr(src, ':') ? SG_FAMILY_V6 : SG_FAMILY_V4,
+		.src = src,
+		.sport = 40000,
+		.dport = dport,
+		.tcp_flags = flags,
+		.tcp_seq = seq,
+		.tcp_ack = ack,
+		.payload = zeros,
+		.payload_len = len < sizeof(zeros) ? len : sizeof(zeros),
+	};
+
+	return sg_h_send_spec(h, &s);
+}
+
+struct sg_h_hit sg_h_send_spec(struct sg_h *h, const struct sg_pkt_spec *sp)
+{
+	struct sg_pkt_spec s = *sp;
 	struct sg_h_hit r = { .action = -1, .verdict = ~0U, .reason = ~0U };
 	struct sg_trace t;
 	struct sg_frame f;
@@ -511,6 +537,8 @@ struct sg_h_hit sg_h_send_tcp(struct sg_h *h, const char *src, __u16 dport,
 	if (!sg_h_trace(h, &t)) {
 		r.verdict = t.verdict;
 		r.reason = t.reason;
+		r.request = t.request;
+		r.set = t.set;
 	}
 	return r;
 }

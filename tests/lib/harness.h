@@ -172,10 +172,20 @@ int sg_h_events(struct sg_h *h);
 struct sg_h_hit {
 	int action; /* -1 when the frame could not be built or run */
 	unsigned int verdict, reason;
+	unsigned int request; /* the program counted it as a request */
+	unsigned int set;     /* the set the source matched, or 0xffff */
 };
 /* One TCP segment from src (IPv4 or IPv6 text) to dport. */
 struct sg_h_hit sg_h_send_tcp(struct sg_h *h, const char *src, __u16 dport,
 			      __u8 flags);
+/*
+ * A TCP segment with len bytes of payload at sequence number seq and
+ * acknowledgment number ack (0: the builder's defaults), and any frame
+ * built from a spec.
+ */
+struct sg_h_hit sg_h_send_data(struct sg_h *h, const char *src, __u16 dport,
+			       __u8 flags, __u32 seq, __u32 ack, size_t len);
+struct sg_h_hit sg_h_send_spec(struct sg_h *h, const struct sg_pkt_spec *s);
 /*
  * Was r dropped for reason? In monitor mode that is a would-drop that
  * passes. Both log what differs.

@@ -294,6 +294,9 @@ sg() {
 #   CONF_SUBNET_CONN_BURST (400), CONF_BAN_AFTER (3), CONF_BAN_TIME (60s),
 #   CONF_LISTS (yes: allowlist and denylist files $LAB_TMP/allow.txt and
 #   deny.txt; no: the lists are only what the CLI puts in).
+# CONF_REQUEST_RATE, CONF_REQUEST_BURST, CONF_REQUEST_QUOTA and
+#   CONF_SUBNET_REQUEST_RATE: request budgets (off by default in the lab);
+# CONF_MIN_EXCESS: [ban] min_excess (1, ban at any excess, by default).
 # EXTRA (text) is appended as is.
 lab_conf() {
 	local file=$1 extra=${2:-} lists=
@@ -322,16 +325,23 @@ port = $LAB_PORT
 [source]
 conn_rate = ${CONF_CONN_RATE:-5/s}
 conn_burst = ${CONF_CONN_BURST:-10}
+request_rate = ${CONF_REQUEST_RATE:-off}
+${CONF_REQUEST_BURST:+request_burst = $CONF_REQUEST_BURST}
+request_quota = ${CONF_REQUEST_QUOTA:-off}
 
 [subnet]
 conn_rate = ${CONF_SUBNET_CONN_RATE:-200/s}
 conn_burst = ${CONF_SUBNET_CONN_BURST:-400}
+request_rate = ${CONF_SUBNET_REQUEST_RATE:-off}
+request_quota = off
 
 [ban]
 after = ${CONF_BAN_AFTER:-3}
 window = 10s
 time = ${CONF_BAN_TIME:-60s}
 max = 1h
+min_excess = ${CONF_MIN_EXCESS:-1}
+max_bans = 65536
 EOF
 	[ -n "$extra" ] && printf '%s\n' "$extra" >>"$file"
 	return 0
@@ -498,7 +508,7 @@ ban_active() {
 	shift
 	for c in "$@"; do
 		[ "$(jqr "$json" --arg c "$c" \
-			'[.bans[]? | select(.cidr == $c and .active)] | length')" -gt 0 ] &&
+			'[.bans[]? | select(.prefix == $c and .active)] | length')" -gt 0 ] &&
 			return 0
 	done
 	return 1
@@ -506,7 +516,7 @@ ban_active() {
 
 # list_cidrs LIST_JSON : the entries, sorted, one per line.
 list_cidrs() {
-	jqr "$1" '[.entries[]?.cidr] | sort | .[]'
+	jqr "$1" '[.entries[]?.prefix] | sort | .[]'
 }
 
 # ---- teardown ------------------------------------------------------------

@@ -101,11 +101,13 @@ static long build_l4(const struct sg_pkt_spec *s, __u8 proto, __u8 *seg,
 	if (hlen == TCP_HDR_LEN + s->tcp_opts_len) {
 		put16(seg, s->sport);
 		put16(seg + 2, s->dport);
-		put32(seg + 4, 0x10000000); /* sequence number */
-		put32(seg + 8, s->tcp_flags & 0x10 ? 0x20000000 : 0);
+		put32(seg + 4, s->tcp_seq ? s->tcp_seq : 0x10000000);
+		put32(seg + 8, s->tcp_flags & 0x10
+				       ? (s->tcp_ack ? s->tcp_ack : 0x20000000)
+				       : 0);
 		seg[12] = (s->set & SG_PKT_SET_DOFF ? s->doff : hlen / 4) << 4;
 		seg[13] = s->tcp_flags;
-		put16(seg + 14, 64240);			       /* window */
+		put16(seg + 14, s->tcp_window ? s->tcp_window : 64240);
 		memset(seg + TCP_HDR_LEN, 1, s->tcp_opts_len); /* NOPs */
 	} else if (hlen == UDP_HDR_LEN) {
 		put16(seg, s->sport);

@@ -88,6 +88,9 @@ struct sg_pkt_spec {
 	/* Transport */
 	__u16 sport, dport;
 	__u8 tcp_flags;	     /* TH_* bits: 0x02 SYN, 0x10 ACK ... */
+	__u32 tcp_seq;	     /* 0: 0x10000000 */
+	__u32 tcp_ack;	     /* with ACK; 0: 0x20000000 */
+	__u16 tcp_window;    /* 0: 64240 */
 	size_t tcp_opts_len; /* NOP-filled, a multiple of 4 */
 	const void *payload;
 	size_t payload_len;
