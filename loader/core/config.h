@@ -114,6 +114,10 @@ int sg_conf_duration(struct sg_conf *c, const char *key, const char *v,
 const char *sg_conf_next_word(struct sg_conf *c, const char *key, const char *p,
 			      char *word, size_t size, int *err);
 
+/* A path value, relative to the config file's directory unless absolute. */
+int sg_conf_path(struct sg_conf *c, const char *key, const char *v,
+		 char out[PATH_MAX]);
+
 /* config_keys.c: a budget's rate and burst keys, by kind. */
 extern const char *const sg_conf_rate_keys[SG_BUDGET_KIND_COUNT];
 extern const char *const sg_conf_burst_keys[SG_BUDGET_KIND_COUNT];

@@ -106,21 +106,9 @@ static int set_gateway(struct sg_conf *c, const char *key, const char *v)
 	return set_name(c, key, v, fleet(c)->gateway, "a gateway name");
 }
 
-/* Relative to the directory of the config file, as other paths are. */
 static int set_password_file(struct sg_conf *c, const char *key, const char *v)
 {
-	const char *slash = strrchr(c->path, '/');
-	int dir = v[0] != '/' && slash ? (int)(slash - c->path) : -1;
-	char *out = fleet(c)->password_file;
-	int n;
-
-	if (dir >= 0)
-		n = snprintf(out, PATH_MAX, "%.*s/%s", dir, c->path, v);
-	else
-		n = snprintf(out, PATH_MAX, "%s", v);
-	if (n < 0 || n >= PATH_MAX)
-		return sg_conf_error(c, "%s: path is too long", key);
-	return 0;
+	return sg_conf_path(c, key, v, fleet(c)->password_file);
 }
 
 static int set_key_prefix(struct sg_conf *c, const char *key, const char *v)

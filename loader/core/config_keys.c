@@ -104,8 +104,8 @@ bad:
 }
 
 /* Relative to the directory of the config file, as other daemons do. */
-static int set_path(struct sg_conf *c, const char *key, const char *v,
-		    char out[PATH_MAX])
+int sg_conf_path(struct sg_conf *c, const char *key, const char *v,
+		 char out[PATH_MAX])
 {
 	const char *slash = strrchr(c->path, '/');
 	int dir = v[0] != '/' && slash ? (int)(slash - c->path) : -1;
@@ -122,12 +122,12 @@ static int set_path(struct sg_conf *c, const char *key, const char *v,
 
 static int set_allowlist(struct sg_conf *c, const char *key, const char *v)
 {
-	return set_path(c, key, v, c->s.allow_file);
+	return sg_conf_path(c, key, v, c->s.allow_file);
 }
 
 static int set_denylist(struct sg_conf *c, const char *key, const char *v)
 {
-	return set_path(c, key, v, c->s.deny_file);
+	return sg_conf_path(c, key, v, c->s.deny_file);
 }
 
 static int set_pin_dir(struct sg_conf *c, const char *key, const char *v)
@@ -137,7 +137,7 @@ static int set_pin_dir(struct sg_conf *c, const char *key, const char *v)
 	if (v[0] != '/')
 		return sg_conf_error(c, "%s: '%s' is not an absolute path", key,
 				     sg_conf_quote(v, q));
-	return set_path(c, key, v, c->s.pin_dir);
+	return sg_conf_path(c, key, v, c->s.pin_dir);
 }
 
 static int set_state_dir(struct sg_conf *c, const char *key, const char *v)
@@ -147,7 +147,7 @@ static int set_state_dir(struct sg_conf *c, const char *key, const char *v)
 	if (v[0] != '/')
 		return sg_conf_error(c, "%s: '%s' is not an absolute path", key,
 				     sg_conf_quote(v, q));
-	return set_path(c, key, v, c->s.state_dir);
+	return sg_conf_path(c, key, v, c->s.state_dir);
 }
 
 static int set_max_tracked(struct sg_conf *c, const char *key, const char *v)
