@@ -972,12 +972,77 @@ class Report:
             self.p(open(path).read().rstrip())
             self.p()
 
+    def fleet(self):
+        path = os.path.join(self.results, "fleet.tsv")
+        if not os.path.exists(path):
+            return
+        v = {}
+        for line in open(path):
+            f = line.rstrip("\n").split("\t")
+            if len(f) == 3:
+                v[(f[0], f[1])] = f[2]
+        g = lambda k, n: v.get((k, n), "n/a")
+        self.p("## 5. Fleet mode (issue 12)")
+        self.p()
+        self.p("Two gateways sharing one Redis on a unix socket "
+               "(bench/fleet.sh). Ban propagation: N bans added on gateway "
+               "A at once (sg_banfill: what `ban add` does, found by A's "
+               "comparison of its ban map), each timed from its start on A "
+               "to its import on B (both ban lists, wall clock, ms). "
+               "Program-made bans go out on their event instead, without "
+               "waiting for the comparison.")
+        self.p()
+        self.p("| bans at once | p50 ms | p99 ms | max ms | imported per s |")
+        self.p("| ---: | ---: | ---: | ---: | ---: |")
+        for n in ("1", "100", "1000", "10000"):
+            if ("propagation", n + "_p50_ms") not in v:
+                continue
+            self.p("| {:,} | {} | {} | {} | {} |".format(
+                int(n), g("propagation", n + "_p50_ms"),
+                g("propagation", n + "_p99_ms"),
+                g("propagation", n + "_max_ms"),
+                g("imports", n + "_per_s") if n != "1" else "-"))
+        self.p()
+        self.p("Redis work against spoofed sources flooding gateway A "
+               "(sg_spoof; report threshold {} connections a window; sync "
+               "every 250 ms). One-frame sources never reach the "
+               "threshold as sources; their /24s do, as subnets, bounded "
+               "by 4,096 prefixes a sync. Gateway commands: what A sent "
+               "(a script call counts one); Redis operations: what Redis "
+               "ran, script bodies included (INFO commandstats). Idle: "
+               "{} commands and {} operations a sync (heartbeat and "
+               "clock).".format(g("setup", "threshold"),
+                                g("idle", "gateway_commands_per_sync"),
+                                g("idle", "redis_ops_per_sync")))
+        self.p()
+        self.p("| sources | frames each | frames | seconds | prefixes "
+               "reported | gateway commands per sync | Redis operations "
+               "per sync |")
+        self.p("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for kind, each in (("spoof1", 1), ("heavy30", 30)):
+            for n in ("1", "1000", "100000", "1000000"):
+                name = "{}_{}".format(kind, n)
+                if ("flood", name + "_frames") not in v:
+                    continue
+                secs = g("flood", name + "_seconds")
+                try:
+                    secs = "{:.1f}".format(float(secs))
+                except ValueError:
+                    pass
+                self.p("| {:,} | {} | {} | {} | {} | {} | {} |".format(
+                    int(n), each, g("flood", name + "_frames"), secs,
+                    g("flood", name + "_prefixes_reported"),
+                    g("flood", name + "_gateway_commands_per_sync"),
+                    g("flood", name + "_redis_ops_per_sync")))
+        self.p()
+
     def render(self):
         self.header()
         self.part1()
         self.part2()
         self.part3()
         self.memory11()
+        self.fleet()
         body = self.out
         self.out = []
         self.target_table()
@@ -987,11 +1052,9 @@ class Report:
         self.notes()
         notes = self.out
         # Targets right after the machine, then the detail.
-        head_end = next(i for i, l in enumerate(body)
-                        if l.startswith("## 1.") or l.startswith("## 2.")
-                        or l.startswith("## 3.") or l.startswith("## 4.")) \
-            if any(l.startswith("## ") and l[3].isdigit() for l in body) \
-            else len(body)
+        head_end = next((i for i, l in enumerate(body)
+                         if l.startswith("## ") and l[3:4].isdigit()),
+                        len(body))
         return "\n".join(body[:head_end] + targets + body[head_end:] + notes)
 
 

@@ -7,12 +7,13 @@
 # minimal XDP token bucket (bench/refbucket.bpf.c), an nftables
 # netdev-ingress limiter and an iptables hashlimit limiter, under two
 # policies, and the cost of a banned frame as bans grow to a million; part
-# 3 times the control plane and weighs the maps. Raw numbers go to a
+# 3 times the control plane and weighs the maps; part 4 (bench/fleet.sh)
+# times fleet mode's ban propagation and Redis work. Raw numbers go to a
 # results directory, the report (bench/report.py) to docs/BENCHMARKS.md.
 # A benchmark, never a test.
 #
 # Usage: bench/run.sh [--runs N] [--seconds S] [--runs-new N]
-#                     [--seconds-new S] [--parts 1,2,3]
+#                     [--seconds-new S] [--parts 1,2,3,4]
 #                     [--workloads GLOBS] [--rows LIST] [--out FILE]
 #                     [--results DIR] [--quick]
 #   --runs, --seconds          measured runs per cell and their length for
@@ -30,7 +31,8 @@
 #             the shipped policy) sg_src refbucket nft_src iptables_src
 #             (issue 11, the per-source policy)
 #   --quick   one 0.5 s run per cell, no warm-up, a few workloads, small
-#             part 3 (what tests/integ/bench_smoke.sh runs); --out - prints
+#             part 3, parts 1-3 unless --parts says otherwise (what
+#             tests/integ/bench_smoke.sh runs); --out - prints
 #             the report on stdout instead of writing a file
 # Environment: BENCH_TX_CPU (0), BENCH_RX_CPU (1), BENCH_RT (1: the
 # receiving NAPI thread runs SCHED_FIFO so that other load on its CPU does
@@ -56,7 +58,8 @@ RX_CPU=${BENCH_RX_CPU:-1}
 RT=${BENCH_RT:-1}
 IPT=${IPTABLES:-iptables}
 
-RUNS=5 SECONDS_PER_RUN=3 NEW_RUNS=3 NEW_SECONDS=2 WARMUP=1 PARTS=1,2,3
+RUNS=5 SECONDS_PER_RUN=3 NEW_RUNS=3 NEW_SECONDS=2 WARMUP=1 PARTS=
+PARTS_DEFAULT=1,2,3,4
 OUT=$ROOT/docs/BENCHMARKS.md WORKLOADS='*' QUICK=0
 ROWS='slotguard xdp_drop parse_drop nft iptables sg_src refbucket nft_src iptables_src'
 RESULTS=
@@ -74,6 +77,7 @@ while [ $# -gt 0 ]; do
 	--results) RESULTS=$2; shift ;;
 	--quick)
 		QUICK=1 RUNS=1 SECONDS_PER_RUN=0.5 NEW_RUNS=1 NEW_SECONDS=0.5 WARMUP=0
+		PARTS_DEFAULT=1,2,3
 		WORKLOADS='tcp-1 udp-ban1 udp-ban64k-* udp-within64k' ;;
 	-h | --help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "bench: unknown option '$1' (see --help)" >&2; exit 2 ;;
@@ -826,6 +830,7 @@ part1() {
 
 # ---- main ------------------------------------------------------------------
 
+PARTS=${PARTS:-$PARTS_DEFAULT}
 [ "$(id -u)" = 0 ] || die "needs root (namespaces, XDP, nft)"
 for c in ip nsenter jq bpftool nft "$IPT" taskset chrt python3; do
 	command -v "$c" >/dev/null || die "needs $c"
@@ -852,6 +857,11 @@ if [[ ,$PARTS, == *,2,* || ,$PARTS, == *,3,* ]]; then
 		part2_within
 	fi
 	[[ ,$PARTS, == *,3,* ]] && part3
+fi
+if [[ ,$PARTS, == *,4,* ]]; then
+	say "part 4: fleet mode (bench/fleet.sh)"
+	command -v redis-server >/dev/null || die "part 4 needs redis-server (make deps)"
+	BUILD=$BUILD bash "$ROOT/bench/fleet.sh" "$RESULTS" "$QUICK" || die "bench/fleet.sh failed"
 fi
 load end
 say "raw results in $RESULTS"

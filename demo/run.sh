@@ -22,6 +22,7 @@ SG_BOOKING=$BUILD/tools/sg_booking
 usage() {
 	cat <<'EOF'
 Usage: sudo demo/run.sh [--short|--long] [--keep] [--quiet] [--result FILE]
+       sudo demo/run.sh --fleet [--short] [--quiet] [--result FILE]
        (or: sudo make demo DEMO_ARGS='--keep')
 
 Builds a throw-away lab of network namespaces: a gateway running slotguard,
@@ -43,6 +44,9 @@ counted, then removes the lab.
                  enforcing, and print how to look at it and remove it
   --quiet        print only the table and the verdict
   --result FILE  also write every number as JSON to FILE
+  --fleet        three gateways behind an ECMP router and a bot spreading
+                 over them: no filter, three lone gateways, a fleet of
+                 three sharing one Redis (see demo/fleet.sh --help)
 
 Exit status: 0 when enforcing with the shipped budgets protected people
 (90% of those with an address of their own booked a slot, none of their
@@ -52,6 +56,11 @@ sets round held the hosting farm to one source's share; 1 when it did not
 or the lab failed; 2 on bad usage.
 EOF
 }
+
+# --fleet: three gateways, a spreading bot, lone or as a fleet (its own lab).
+for arg in "$@"; do
+	[ "$arg" = --fleet ] && exec bash "$DEMO_ROOT/demo/fleet.sh" "$@"
+done
 
 LENGTH=normal KEEP=0 QUIET=0 RESULT=
 while [ $# -gt 0 ]; do

@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 #include "cli.h"
 #include "report.h"
+#include "fleet/fleet.h"
 
 #define SG_MANUAL_BAN_DEFAULT_NS (3600ULL * 1000000000ULL)
 
@@ -257,14 +258,32 @@ static int cmd_flush(int argc, char **argv)
 	return SG_EXIT_OK;
 }
 
-/* Where a ban came from: "local", "manual", "fleet", "set:NAME". */
+/* The gateway a fleet ban came from, from the daemon's peer table. */
+static void fleet_origin(const struct sg_state *st, __u16 origin, char *buf,
+			 size_t len)
+{
+	static struct sg_daemon_info info;
+	static int have = -1;
+	char name[SG_FLEET_NAME_LEN];
+
+	if (have < 0)
+		have = !sg_daemon_info_read(st, &info) && info.state_dir[0];
+	info.state_dir[sizeof(info.state_dir) - 1] = '\0';
+	if (have &&
+	    !sg_fleet_peer_name(info.state_dir, origin, name, sizeof(name)))
+		snprintf(buf, len, "fleet:%s", name);
+	else
+		snprintf(buf, len, "fleet");
+}
+
+/* Where a ban came from: "local", "manual", "fleet:GATEWAY", "set:NAME". */
 static void ban_origin(const struct sg_state *st, const struct sg_ban *b,
 		       char *buf, size_t len)
 {
 	struct sg_set_conf conf;
 
 	if (b->flags & SG_BAN_FLEET)
-		snprintf(buf, len, "fleet");
+		fleet_origin(st, b->origin, buf, len);
 	else if (b->flags & SG_BAN_MANUAL)
 		snprintf(buf, len, "manual");
 	else if ((b->flags & SG_BAN_SET) &&
@@ -280,7 +299,7 @@ static struct json_object *ban_json(const struct sg_state *st,
 	struct json_object *o = json_object_new_object();
 	const struct sg_ban *b = &e->ban;
 	bool active = now < b->until_ns;
-	char buf[64];
+	char buf[80];
 
 	sg_format_cidr(&e->cidr, buf, sizeof(buf));
 	json_object_object_add(o, "prefix", json_object_new_string(buf));
@@ -309,7 +328,7 @@ static struct json_object *ban_json(const struct sg_state *st,
 static void print_ban_line(const struct sg_state *st,
 			   const struct sg_ban_entry *e, __u64 now)
 {
-	char cidr[64], left[32], origin[48];
+	char cidr[64], left[32], origin[80];
 	bool active = now < e->ban.until_ns;
 
 	sg_format_cidr(&e->cidr, cidr, sizeof(cidr));
@@ -320,7 +339,7 @@ static void print_ban_line(const struct sg_state *st,
 	else
 		snprintf(left, sizeof(left), "expired");
 	ban_origin(st, &e->ban, origin, sizeof(origin));
-	printf("%-43s %10s %8u  %-10s %s%s%s\n", cidr, left, e->ban.offences,
+	printf("%-43s %10s %8u  %-12s %s%s%s\n", cidr, left, e->ban.offences,
 	       origin, sg_reason_name(e->ban.reason), e->note[0] ? ": " : "",
 	       e->note);
 }
@@ -335,7 +354,7 @@ static void print_bans(const struct sg_state *st, const struct sg_ban_entry *v,
 		root = json_object_new_object();
 		arr = json_object_new_array();
 	} else {
-		printf("%-43s %10s %8s  %-10s %s\n", "PREFIX", "LEFT",
+		printf("%-43s %10s %8s  %-12s %s\n", "PREFIX", "LEFT",
 		       "OFFENCES", "ORIGIN", "REASON");
 	}
 	for (i = 0; i < n; i++) {

@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "daemon/daemon.h"
 #include "daemon/metrics.h"
+#include "fleet/fleet.h"
 
 static volatile sig_atomic_t stop_signal, reload_requested, handover;
 
@@ -237,7 +238,7 @@ static void drop_privileges(struct sg_daemon *d)
 }
 
 static int loop(struct sg_daemon *d, struct run_opts *o,
-		struct sg_metrics *metrics)
+		struct sg_metrics *metrics, struct sg_fleet *fleet)
 {
 	time_t last_sweep = 0;
 
@@ -246,6 +247,7 @@ static int loop(struct sg_daemon *d, struct run_opts *o,
 		if (reload_requested) {
 			reload_requested = 0;
 			sg_daemon_reload(d, o->ifaces, o->n_ifaces);
+			sg_fleet_reloaded(fleet, &d->settings);
 		}
 		sg_daemon_log_audit(d);
 		if (sg_events_poll(d, 250) < 0 && errno != EINTR) {
@@ -345,8 +347,9 @@ int sg_cmd_run(int argc, char **argv)
 	struct sg_daemon *d = new_daemon();
 	struct run_opts *o = calloc(1, sizeof(*o));
 	struct sg_metrics *metrics = NULL;
+	struct sg_fleet *fleet = NULL;
 	char err[SG_ERR_LEN];
-	int rc;
+	int rc, ret;
 
 	if (!d || !o) {
 		free(d);
@@ -366,7 +369,16 @@ int sg_cmd_run(int argc, char **argv)
 		rc = SG_EXIT_USAGE;
 		goto out;
 	}
+	/* A password file others can read is bad input: refuse now. */
+	ret = sg_fleet_prepare(d, &fleet, err, sizeof(err));
+	if (ret) {
+		sg_log(d, "error", "fleet: %s", err);
+		rc = ret == -ENOMEM || ret == -EIO ? SG_EXIT_FAIL
+						   : SG_EXIT_USAGE;
+		goto out;
+	}
 	if (start(d)) {
+		sg_fleet_stop(fleet);
 		/* Pins this run made from nothing would only confuse the next.
 		 */
 		sg_daemon_shutdown(d, !d->fresh_pins);
@@ -375,11 +387,18 @@ int sg_cmd_run(int argc, char **argv)
 	}
 	sg_daemon_record_start(d);
 	drop_privileges(d);
+	/* Redis down or not, the filter runs: fleet mode only adds to it. */
+	if (fleet && sg_fleet_start(fleet, err, sizeof(err))) {
+		sg_log(d, "error", "fleet: %s; running without the fleet", err);
+		sg_fleet_stop(fleet);
+		fleet = NULL;
+	}
 	if (sg_metrics_start(&metrics, d, err, sizeof(err)))
-		sg_log(d, "warning", "%s", err);
+		sg_log(d, "warning", "metrics: %s", err);
 	ready(d);
-	rc = loop(d, o, metrics);
+	rc = loop(d, o, metrics, fleet);
 	sg_metrics_stop(metrics);
+	sg_fleet_stop(fleet);
 	stop(d);
 out:
 	if (d->metrics_fd >= 0)

@@ -35,7 +35,7 @@ static const char status_usage[] =
 	"Options:\n"
 	"  -j, --json   one JSON object: state, daemon{}, abi_version, pin_dir,\n"
 	"               mode, generation, interfaces[], maps{}, config{},\n"
-	"               services[],\n"
+	"               services[], fleet{} (null unless fleet mode ran),\n"
 	"               stray_pins[] (name, kind: what slotguard did not pin;\n"
 	"               docs/JSON.md)\n"
 	"  -h, --help   this text\n"
@@ -332,6 +332,7 @@ static void status_print(const struct sg_state *st, const struct status *s)
 			       s->lists[i][SG_FAMILY_V6]);
 	sg_strays_print(&s->strays, st->pin_dir, stdout);
 	sg_config_text(&s->cfg, stdout);
+	sg_status_fleet_print(st);
 	for (i = 0; i < SG_MAX_SERVICES; i++) {
 		const struct sg_service *svc = &s->services[i];
 
@@ -435,6 +436,7 @@ static void status_print_json(const struct sg_state *st, const struct status *s)
 						     s->dsts[i]));
 	json_add(root, "services", arr);
 	json_add(root, "stray_pins", sg_strays_json(&s->strays));
+	json_add(root, "fleet", sg_status_fleet_json(st));
 	sg_json_print(root);
 }
 

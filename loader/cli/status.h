@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * Private to cmd_status.c and status_daemon.c: the daemon part of
- * `slotguard status`, in text and JSON.
+ * Parts of `slotguard status` kept apart from cmd_status.c: the daemon
+ * (status_daemon.c) and the fleet, read from what the daemon writes in
+ * its state directory (status_fleet.c).
  */
 #ifndef SLOTGUARD_STATUS_H
 #define SLOTGUARD_STATUS_H
@@ -20,5 +21,11 @@ struct sg_status_daemon {
 const char *sg_status_state(const struct sg_status_daemon *sd);
 void sg_status_daemon_print(const struct sg_status_daemon *sd);
 struct json_object *sg_status_daemon_json(const struct sg_status_daemon *sd);
+
+struct sg_state;
+/* The fleet's status object, or NULL when fleet mode never ran. */
+struct json_object *sg_status_fleet_json(const struct sg_state *st);
+/* "fleet: gateway ..., redis ... connected ..." lines, or nothing. */
+void sg_status_fleet_print(const struct sg_state *st);
 
 #endif /* SLOTGUARD_STATUS_H */

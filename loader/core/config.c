@@ -25,6 +25,7 @@ static const char *const section_names[SG_SEC_COUNT] = {
 	[SG_SEC_BAN] = "ban",
 	[SG_SEC_EVENTS] = "events",
 	[SG_SEC_SET] = "set",
+	[SG_SEC_FLEET] = "fleet",
 };
 
 static struct sg_budget budget(__u64 count, __u64 period_ns, __u64 burst)
@@ -82,6 +83,7 @@ void sg_settings_defaults(struct sg_settings *s)
 	cfg->ban_max_ns = 24 * 3600 * NS_PER_S;
 	cfg->ban_memory_ns = 24 * 3600 * NS_PER_S;
 	cfg->events = budget(50, NS_PER_S, 100);
+	sg_conf_fleet_defaults(&s->fleet);
 }
 
 int sg_conf_error_at(struct sg_conf *c, unsigned int line, const char *fmt, ...)
@@ -173,7 +175,7 @@ static int begin_section(struct sg_conf *c, const char *line)
 	    (i != SG_SEC_SERVICE && i != SG_SEC_SET && name[0]))
 		return sg_conf_error(
 			c,
-			"unknown section [%s] (expected [slotguard], [service NAME], [source], [subnet], [ban], [events] or [set NAME])",
+			"unknown section [%s] (expected [slotguard], [service NAME], [source], [subnet], [ban], [events], [set NAME] or [fleet])",
 			head);
 	if (i == SG_SEC_SERVICE || i == SG_SEC_SET) {
 		err = i == SG_SEC_SERVICE ? begin_service(c, name)
@@ -503,6 +505,8 @@ static int finish(struct sg_conf *c)
 	if (!err)
 		err = sg_conf_finish_budget(c, "events", "rate", "burst",
 					    &c->events, &cfg->events);
+	if (!err && c->section_line[SG_SEC_FLEET])
+		err = sg_conf_finish_fleet(c);
 	return err;
 }
 

@@ -18,6 +18,7 @@ enum sg_conf_section {
 	SG_SEC_BAN,
 	SG_SEC_EVENTS,
 	SG_SEC_SET,
+	SG_SEC_FLEET,
 	SG_SEC_COUNT,
 };
 
@@ -116,6 +117,10 @@ int sg_conf_duration(struct sg_conf *c, const char *key, const char *v,
 const char *sg_conf_next_word(struct sg_conf *c, const char *key, const char *p,
 			      char *word, size_t size, int *err);
 
+/* A path value, relative to the config file's directory unless absolute. */
+int sg_conf_path(struct sg_conf *c, const char *key, const char *v,
+		 char out[PATH_MAX]);
+
 /* config_keys.c: a budget's rate and burst keys, by kind. */
 extern const char *const sg_conf_rate_keys[SG_BUDGET_KIND_COUNT];
 extern const char *const sg_conf_burst_keys[SG_BUDGET_KIND_COUNT];
@@ -128,6 +133,11 @@ int sg_conf_set_burst(struct sg_conf *c, const char *key, const char *v,
 		      struct sg_conf_budget *b);
 int sg_conf_set_quota(struct sg_conf *c, const char *key, const char *v,
 		      struct sg_conf_budget *b);
+
+/* config_fleet_keys.c: [fleet]; its defaults; checks at the end. */
+extern const struct sg_conf_key sg_conf_fleet_keys[];
+void sg_conf_fleet_defaults(struct sg_fleet_settings *f);
+int sg_conf_finish_fleet(struct sg_conf *c);
 
 /* config_set_keys.c */
 extern const struct sg_conf_key sg_conf_set_keys[];

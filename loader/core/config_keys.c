@@ -106,8 +106,8 @@ bad:
 }
 
 /* Relative to the directory of the config file, as other daemons do. */
-static int set_path(struct sg_conf *c, const char *key, const char *v,
-		    char out[PATH_MAX])
+int sg_conf_path(struct sg_conf *c, const char *key, const char *v,
+		 char out[PATH_MAX])
 {
 	const char *slash = strrchr(c->path, '/');
 	int dir = v[0] != '/' && slash ? (int)(slash - c->path) : -1;
@@ -124,12 +124,12 @@ static int set_path(struct sg_conf *c, const char *key, const char *v,
 
 static int set_allowlist(struct sg_conf *c, const char *key, const char *v)
 {
-	return set_path(c, key, v, c->s.allow_file);
+	return sg_conf_path(c, key, v, c->s.allow_file);
 }
 
 static int set_denylist(struct sg_conf *c, const char *key, const char *v)
 {
-	return set_path(c, key, v, c->s.deny_file);
+	return sg_conf_path(c, key, v, c->s.deny_file);
 }
 
 static int set_pin_dir(struct sg_conf *c, const char *key, const char *v)
@@ -139,7 +139,7 @@ static int set_pin_dir(struct sg_conf *c, const char *key, const char *v)
 	if (v[0] != '/')
 		return sg_conf_error(c, "%s: '%s' is not an absolute path", key,
 				     sg_conf_quote(v, q));
-	return set_path(c, key, v, c->s.pin_dir);
+	return sg_conf_path(c, key, v, c->s.pin_dir);
 }
 
 static int set_state_dir(struct sg_conf *c, const char *key, const char *v)
@@ -149,7 +149,7 @@ static int set_state_dir(struct sg_conf *c, const char *key, const char *v)
 	if (v[0] != '/')
 		return sg_conf_error(c, "%s: '%s' is not an absolute path", key,
 				     sg_conf_quote(v, q));
-	return set_path(c, key, v, c->s.state_dir);
+	return sg_conf_path(c, key, v, c->s.state_dir);
 }
 
 static int set_max_tracked(struct sg_conf *c, const char *key, const char *v)
@@ -479,4 +479,5 @@ const struct sg_conf_key *const sg_conf_keys[SG_SEC_COUNT] = {
 	[SG_SEC_BAN] = ban_keys,
 	[SG_SEC_EVENTS] = events_keys,
 	[SG_SEC_SET] = sg_conf_set_keys,
+	[SG_SEC_FLEET] = sg_conf_fleet_keys,
 };

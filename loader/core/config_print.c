@@ -145,6 +145,29 @@ static void print_set(FILE *f, const struct sg_set_settings *ss)
 	fputc('\n', f);
 }
 
+static void print_fleet(FILE *f, const struct sg_fleet_settings *fl)
+{
+	char sync[32], imports[48];
+
+	if (!fl->enabled) {
+		fprintf(f, "fleet: off\n");
+		return;
+	}
+	sg_format_duration(fl->sync_interval_ns, sync, sizeof(sync));
+	sg_conf_format_rate(fl->import_interval_ns, 0, imports,
+			    sizeof(imports));
+	fprintf(f,
+		"fleet: redis %s%s%s as gateway %s, keys %s*; shared bans %s, "
+		"shared budgets %s, sync every %s; imports at least /%u /%u, "
+		"%s burst %llu\n",
+		fl->redis, fl->user[0] ? " user " : "", fl->user,
+		fl->gateway[0] ? fl->gateway : "(host name)", fl->key_prefix,
+		fl->shared_bans ? "yes" : "no",
+		fl->shared_budgets ? "yes" : "no", sync,
+		fl->min_prefix[SG_FAMILY_V4], fl->min_prefix[SG_FAMILY_V6],
+		imports, (unsigned long long)fl->import_burst);
+}
+
 void sg_settings_print(const struct sg_settings *s, FILE *f)
 {
 	static const char *const xdp_modes[] = { "auto", "native", "generic" };
@@ -183,4 +206,5 @@ void sg_settings_print(const struct sg_settings *s, FILE *f)
 	print_bans(f, s);
 	print_budget(f, "events:", &cfg->events, false);
 	fputc('\n', f);
+	print_fleet(f, &s->fleet);
 }

@@ -117,6 +117,42 @@ struct sg_set_settings {
 	unsigned int line;	 /* of the [set NAME] header */
 };
 
+/*
+ * [fleet]: bans and budgets shared by every gateway through Redis
+ * (loader/fleet/). Off unless the section names a Redis.
+ */
+#define SG_FLEET_NAME_LEN   64 /* a gateway's name, with its NUL */
+#define SG_FLEET_PREFIX_LEN 48 /* key_prefix, with its NUL */
+struct sg_fleet_settings {
+	bool enabled;			 /* [fleet] redis = is set */
+	char redis[PATH_MAX];		 /* HOST:PORT or /path/of/a.sock */
+	char user[SG_FLEET_NAME_LEN];	 /* ACL user; "": the default */
+	char password_file[PATH_MAX];	 /* "": no AUTH */
+	char gateway[SG_FLEET_NAME_LEN]; /* "": the host name */
+	char key_prefix[SG_FLEET_PREFIX_LEN];
+	bool shared_bans;
+	bool shared_budgets;
+	__u64 sync_interval_ns;
+	__u64 timeout_ns; /* connect and reply deadline */
+	__u8 min_prefix[SG_FAMILY_COUNT];
+	__u64 import_interval_ns; /* imports: a token every interval */
+	__u64 import_burst;	  /* ... banked up to this many */
+	__u32 report_factor;	  /* k: report at budget / (gateways x k) */
+};
+
+/* Fleet limits of the [fleet] keys (config_fleet_keys.c). */
+#define SG_FLEET_SYNC_MIN_NS  (10ULL * 1000000)
+#define SG_FLEET_SYNC_MAX_NS  (5ULL * 1000000000)
+#define SG_FLEET_PASSWORD_LEN 256
+/*
+ * The first line of a password file, refused when the file is group- or
+ * world-readable: 0, or -errno with err = "FILE: reason".
+ */
+int sg_fleet_password_read(const char *path, char *buf, size_t len, char *err,
+			   size_t err_len);
+/* [A-Za-z0-9_.-], 1 to SG_FLEET_NAME_LEN - 1 characters. */
+bool sg_fleet_valid_name(const char *name);
+
 struct sg_settings {
 	const char *path; /* the file it came from (the caller's string, not
 			   * copied), or NULL for defaults */
@@ -135,6 +171,7 @@ struct sg_settings {
 	unsigned int n_services;
 	struct sg_set_settings sets[SG_MAX_NAMED_SETS];
 	unsigned int n_sets;
+	struct sg_fleet_settings fleet;
 	struct sg_config cfg;	/* mode, prefixes, budgets, bans, events */
 	unsigned int mode_line; /* line of `mode` in path, 0: the default */
 	unsigned int interfaces_line; /* of `interfaces =`; 0: not in the file

@@ -349,6 +349,8 @@ static void sg_log_sets(struct sg_daemon *d, const struct sg_settings *s,
 static void sg_live_config(struct sg_daemon *d, const struct sg_settings *s,
 			   const struct sg_config *old, struct sg_config *cfg)
 {
+	unsigned int k;
+
 	*cfg = s->cfg;
 	cfg->abi_version = SG_ABI_VERSION;
 	cfg->generation = old->generation + 1;
@@ -360,6 +362,9 @@ static void sg_live_config(struct sg_daemon *d, const struct sg_settings *s,
 		sg_settings_level_flags(s) | (old->flags & SG_FLAG_FIXED_CLOCK);
 	if (d->mode_override >= 0)
 		cfg->mode = d->mode_override;
+	for (k = 0; k < SG_BUDGET_KIND_COUNT; k++)
+		cfg->fleet_report[k] =
+			__atomic_load_n(&d->fleet_report[k], __ATOMIC_ACQUIRE);
 }
 
 /* Write settings to the maps; sets come from their files when named. */

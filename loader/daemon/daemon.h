@@ -59,6 +59,16 @@ struct sg_daemon {
 	__u64 reload_ok_unix_ns; /* start or last good reload */
 	int reload_ok;		 /* 1, or 0 after a refused reload */
 	__u32 restart_keys;	 /* SG_RESTART_KEY_* changed, not applied */
+	/*
+	 * Fleet mode (loader/fleet/) plugs in here: a hook for every ban the
+	 * program makes (called from the loop), one for the metrics (called
+	 * from the HTTP thread), and the report thresholds the config gets
+	 * (written by the fleet thread, read by apply: __atomic).
+	 */
+	void (*ban_hook)(void *ctx, const struct sg_event *ev);
+	void (*metrics_hook)(void *ctx, FILE *out);
+	void *hook_ctx;
+	__u32 fleet_report[SG_BUDGET_KIND_COUNT];
 };
 
 /* Keys a reload cannot apply: they take effect at the next start. */

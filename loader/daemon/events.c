@@ -121,6 +121,8 @@ static int sg_on_event(void *ctx, void *data, size_t size)
 	l.duration_ns = ev->duration_ns;
 	l.offences = ev->offences;
 	sg_log_ban(d, &l);
+	if (ev->type == SG_EVENT_BAN && d->ban_hook)
+		d->ban_hook(d->hook_ctx, ev);
 	return 0;
 }
 

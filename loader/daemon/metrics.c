@@ -192,6 +192,7 @@ static enum MHD_Result sg_handle(void *cls, struct MHD_Connection *conn,
 	size_t len = 0;
 	char *body = NULL;
 	FILE *f;
+	int bad;
 
 	if (!*con_cls) { /* first call: the headers are in */
 		sg_http_arrived(m, conn);
@@ -217,8 +218,11 @@ static enum MHD_Result sg_handle(void *cls, struct MHD_Connection *conn,
 	f = open_memstream(&body, &len);
 	if (!f)
 		return MHD_NO;
-	if (sg_metrics_render(&m->d->st, f) ||
-	    sg_metrics_render_daemon(m->d, f)) {
+	bad = sg_metrics_render(&m->d->st, f) ||
+	      sg_metrics_render_daemon(m->d, f);
+	if (!bad && m->d->metrics_hook)
+		m->d->metrics_hook(m->d->hook_ctx, f);
+	if (bad || ferror(f)) {
 		fclose(f);
 		free(body);
 		return sg_reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
