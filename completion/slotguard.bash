@@ -8,7 +8,7 @@
 # Objects that exist, and the commands of those that have commands. profile
 # (issue 14) is known here so that its names complete once the binary has
 # it; add it to _slotguard_objects then.
-_slotguard_objects='run allow deny ban set stats top status config reload version help'
+_slotguard_objects='run allow deny ban set stats top status explain config reload version help'
 declare -A _slotguard_commands=(
 	[allow]='add del list replace flush help'
 	[deny]='add del list replace flush help'
@@ -24,6 +24,7 @@ declare -A _slotguard_options=(
 	[stats]='--json --interval --count'
 	[top]='--limit --by --level --shared --sets --json'
 	[status]='--json'
+	[explain]='--service --json'
 	[version]='--json'
 	[allow list]='--json'
 	[deny list]='--json'

@@ -258,41 +258,6 @@ static int cmd_flush(int argc, char **argv)
 	return SG_EXIT_OK;
 }
 
-/* The gateway a fleet ban came from, from the daemon's peer table. */
-static void fleet_origin(const struct sg_state *st, __u16 origin, char *buf,
-			 size_t len)
-{
-	static struct sg_daemon_info info;
-	static int have = -1;
-	char name[SG_FLEET_NAME_LEN];
-
-	if (have < 0)
-		have = !sg_daemon_info_read(st, &info) && info.state_dir[0];
-	info.state_dir[sizeof(info.state_dir) - 1] = '\0';
-	if (have &&
-	    !sg_fleet_peer_name(info.state_dir, origin, name, sizeof(name)))
-		snprintf(buf, len, "fleet:%s", name);
-	else
-		snprintf(buf, len, "fleet");
-}
-
-/* Where a ban came from: "local", "manual", "fleet:GATEWAY", "set:NAME". */
-static void ban_origin(const struct sg_state *st, const struct sg_ban *b,
-		       char *buf, size_t len)
-{
-	struct sg_set_conf conf;
-
-	if (b->flags & SG_BAN_FLEET)
-		fleet_origin(st, b->origin, buf, len);
-	else if (b->flags & SG_BAN_MANUAL)
-		snprintf(buf, len, "manual");
-	else if ((b->flags & SG_BAN_SET) &&
-		 !sg_set_conf_read(st, b->origin, &conf) && conf.name[0])
-		snprintf(buf, len, "set:%s", conf.name);
-	else
-		snprintf(buf, len, "local");
-}
-
 static struct json_object *ban_json(const struct sg_state *st,
 				    const struct sg_ban_entry *e, __u64 now)
 {
@@ -314,7 +279,7 @@ static struct json_object *ban_json(const struct sg_state *st,
 		o, "budget", json_object_new_string(sg_reason_name(b->reason)));
 	json_object_object_add(
 		o, "note", e->note[0] ? json_object_new_string(e->note) : NULL);
-	ban_origin(st, b, buf, sizeof(buf));
+	sg_ban_origin(st, b, buf, sizeof(buf));
 	json_object_object_add(o, "origin", json_object_new_string(buf));
 	json_object_object_add(o, "offences",
 			       json_object_new_int64(b->offences));
@@ -338,7 +303,7 @@ static void print_ban_line(const struct sg_state *st,
 				   left, sizeof(left));
 	else
 		snprintf(left, sizeof(left), "expired");
-	ban_origin(st, &e->ban, origin, sizeof(origin));
+	sg_ban_origin(st, &e->ban, origin, sizeof(origin));
 	printf("%-43s %10s %8u  %-12s %s%s%s\n", cidr, left, e->ban.offences,
 	       origin, sg_reason_name(e->ban.reason), e->note[0] ? ": " : "",
 	       e->note);

@@ -50,9 +50,13 @@ static void service_ceiling(const struct sg_state *st, __u32 index,
 			  ss.conn_tat > now ? ss.conn_tat - now : 0, out);
 }
 
+static __u8 explain_mode; /* the live mode: drops are would-drops in monitor */
+
 static const char *verdict_word(int drop)
 {
-	return drop ? "drop" : "pass";
+	if (!drop)
+		return "pass";
+	return explain_mode == SG_MODE_MONITOR ? "would_drop" : "drop";
 }
 
 static void print_budgets(const struct sg_explain_budget *b)
@@ -84,7 +88,7 @@ static void print_level(const char *name, const struct sg_explain_level *l)
 
 	sg_format_cidr(&l->prefix, prefix, sizeof(prefix));
 	printf("  %s %s: %s", name, prefix,
-	       !l->on	      ? "no budgets at this level"
+	       !l->on	    ? "no budgets at this level"
 	       : l->tracked ? "tracked"
 			    : "not tracked (full budgets)");
 	if (l->tracked && l->window_live)
@@ -102,17 +106,18 @@ static void print_level(const char *name, const struct sg_explain_level *l)
 
 static void print_text(const struct sg_state *st, const struct sg_explain *e)
 {
-	char buf[64], left[32];
+	char buf[64], left[32], origin[80];
 
 	sg_format_cidr(&e->addr, buf, sizeof(buf));
-	printf("%s\n", buf);
+	printf("%s (mode %s)\n", buf, sg_mode_name(e->mode));
 	if (e->in_set) {
 		sg_format_cidr(&e->entry.cidr, buf, sizeof(buf));
 		printf("  set: %s (%s) by %s%s%s\n", e->set.name,
 		       e->set.action == SG_SET_DENY    ? "deny"
 		       : e->set.action == SG_SET_LIMIT ? "limit"
 						       : "allow",
-		       buf, e->entry.flags & SG_ENTRY_RUNTIME ? ", runtime" : "",
+		       buf,
+		       e->entry.flags & SG_ENTRY_RUNTIME ? ", runtime" : "",
 		       e->allowed && e->set.action != SG_SET_ALLOW
 			       ? "; an allow entry covers it: allowed"
 			       : "");
@@ -124,11 +129,11 @@ static void print_text(const struct sg_state *st, const struct sg_explain *e)
 		sg_format_duration((e->ban.ban.until_ns - e->now) / 1000000000 *
 					   1000000000,
 				   left, sizeof(left));
-		printf("  ban: %s, %s left, %s%s%s, offences %u%s\n", buf, left,
-		       sg_reason_name(e->ban.ban.reason),
+		sg_ban_origin(st, &e->ban.ban, origin, sizeof(origin));
+		printf("  ban: %s, %s left, %s%s%s, offences %u, origin %s\n",
+		       buf, left, sg_reason_name(e->ban.ban.reason),
 		       e->ban.note[0] ? ": " : "", e->ban.note,
-		       e->ban.ban.offences,
-		       e->ban.ban.flags & SG_BAN_FLEET ? ", from the fleet" : "");
+		       e->ban.ban.offences, origin);
 	} else {
 		printf("  ban: none\n");
 	}
@@ -138,7 +143,6 @@ static void print_text(const struct sg_state *st, const struct sg_explain *e)
 	}
 	print_level("source", &e->level[SG_LEVEL_SOURCE]);
 	print_level("subnet", &e->level[SG_LEVEL_SUBNET]);
-	(void)st;
 }
 
 static struct json_object *budgets_json(const struct sg_explain_budget *b)
@@ -156,10 +160,10 @@ static struct json_object *budgets_json(const struct sg_explain_budget *b)
 				       json_object_new_uint64(b[k].tokens));
 		json_object_object_add(x, "burst",
 				       json_object_new_uint64(b[k].burst));
-		json_object_object_add(x, "next_token_seconds",
-				       b[k].tokens ? NULL
-						   : sg_json_seconds(
-							     b[k].next_token_ns));
+		json_object_object_add(
+			x, "next_token_seconds",
+			b[k].tokens ? NULL
+				    : sg_json_seconds(b[k].next_token_ns));
 		json_object_object_add(o, kind_names[k], x);
 	}
 	return o;
@@ -177,12 +181,13 @@ static struct json_object *level_json(const struct sg_explain_level *l)
 			       json_object_new_boolean(l->tracked));
 	json_object_object_add(o, "violations",
 			       json_object_new_int64(l->violations));
-	json_object_object_add(o, "window_seconds",
-			       l->window_live ? sg_json_seconds(
-							(__u64)l->window_ms *
-							1000000ULL)
-					      : NULL);
-	json_object_object_add(o, "limited", json_object_new_boolean(l->limited));
+	json_object_object_add(
+		o, "window_seconds",
+		l->window_live
+			? sg_json_seconds((__u64)l->window_ms * 1000000ULL)
+			: NULL);
+	json_object_object_add(o, "limited",
+			       json_object_new_boolean(l->limited));
 	json_object_object_add(o, "stacks", json_object_new_int(l->stacks));
 	json_object_object_add(o, "budgets", budgets_json(l->budget));
 	return o;
@@ -194,28 +199,32 @@ static struct json_object *outcome_json(struct sg_explain_outcome o)
 
 	json_object_object_add(x, "verdict",
 			       json_object_new_string(verdict_word(o.drop)));
-	json_object_object_add(x, "reason",
-			       json_object_new_string(sg_reason_name(o.reason)));
-	json_object_object_add(x, "budget",
-			       o.kind >= 0 ? json_object_new_string(
-						     kind_names[o.kind])
-					   : NULL);
+	json_object_object_add(
+		x, "reason", json_object_new_string(sg_reason_name(o.reason)));
+	json_object_object_add(
+		x, "budget",
+		o.kind >= 0 ? json_object_new_string(kind_names[o.kind])
+			    : NULL);
 	return x;
 }
 
-static struct json_object *head_json(const struct sg_explain *e)
+static struct json_object *head_json(const struct sg_state *st,
+				     const struct sg_explain *e)
 {
 	struct json_object *o = json_object_new_object(), *x = NULL;
-	char buf[64];
+	char buf[80];
 
 	sg_format_cidr(&e->addr, buf, sizeof(buf));
-	json_object_object_add(o, "address", json_object_new_string(buf));
+	json_object_object_add(o, "prefix", json_object_new_string(buf));
+	json_object_object_add(o, "mode",
+			       json_object_new_string(sg_mode_name(e->mode)));
 	if (e->in_set) {
 		x = json_object_new_object();
 		sg_format_cidr(&e->entry.cidr, buf, sizeof(buf));
 		json_object_object_add(x, "name",
 				       json_object_new_string(e->set.name));
-		json_object_object_add(x, "prefix", json_object_new_string(buf));
+		json_object_object_add(x, "prefix",
+				       json_object_new_string(buf));
 		json_object_object_add(
 			x, "source",
 			json_object_new_string(e->entry.flags & SG_ENTRY_RUNTIME
@@ -223,25 +232,30 @@ static struct json_object *head_json(const struct sg_explain *e)
 						       : "file"));
 	}
 	json_object_object_add(o, "set", x);
-	json_object_object_add(o, "allowed", json_object_new_boolean(e->allowed));
+	json_object_object_add(o, "allowed",
+			       json_object_new_boolean(e->allowed));
 	x = NULL;
 	if (e->banned) {
 		x = json_object_new_object();
 		sg_format_cidr(&e->ban.cidr, buf, sizeof(buf));
-		json_object_object_add(x, "prefix", json_object_new_string(buf));
+		json_object_object_add(x, "prefix",
+				       json_object_new_string(buf));
 		json_object_object_add(x, "budget",
 				       json_object_new_string(sg_reason_name(
 					       e->ban.ban.reason)));
-		json_object_object_add(x, "seconds_left",
-				       sg_json_seconds(e->ban.ban.until_ns -
-						       e->now));
-		json_object_object_add(x, "offences",
-				       json_object_new_int64(
-					       e->ban.ban.offences));
-		json_object_object_add(x, "note",
-				       e->ban.note[0] ? json_object_new_string(
-								e->ban.note)
-						      : NULL);
+		json_object_object_add(
+			x, "seconds_left",
+			sg_json_seconds(e->ban.ban.until_ns - e->now));
+		json_object_object_add(
+			x, "offences",
+			json_object_new_int64(e->ban.ban.offences));
+		json_object_object_add(
+			x, "note",
+			e->ban.note[0] ? json_object_new_string(e->ban.note)
+				       : NULL);
+		sg_ban_origin(st, &e->ban.ban, buf, sizeof(buf));
+		json_object_object_add(x, "origin",
+				       json_object_new_string(buf));
 	}
 	json_object_object_add(o, "ban", x);
 	json_object_object_add(o, "set_budgets",
@@ -281,8 +295,8 @@ static int explain_services(const struct sg_state *st,
 		if (arr) {
 			struct json_object *o = json_object_new_object();
 
-			json_object_object_add(o, "service",
-					       json_object_new_string(svc.name));
+			json_object_object_add(
+				o, "service", json_object_new_string(svc.name));
 			json_object_object_add(
 				o, "protocol",
 				json_object_new_string(tcp ? "tcp" : "udp"));
@@ -345,17 +359,24 @@ int sg_cmd_explain(int argc, char **argv)
 		sg_errorf("%s", why);
 		return SG_EXIT_USAGE;
 	}
+	if (addr.prefixlen != (addr.family == SG_FAMILY_V4 ? 32 : 128)) {
+		sg_errorf("'%s' is a prefix: explain takes one address (the "
+			  "program decides per source address)",
+			  argv[optind]);
+		return SG_EXIT_USAGE;
+	}
 	rc = sg_cli_open(&st, false);
 	if (rc)
 		return rc;
 	ret = sg_explain(&st, &addr, &e);
+	explain_mode = e.mode;
 	if (ret) {
 		sg_state_close(&st);
 		sg_errorf("reading %s: %s", sg_cli.pin_dir, strerror(-ret));
 		return SG_EXIT_FAIL;
 	}
 	if (json) {
-		root = head_json(&e);
+		root = head_json(&st, &e);
 		arr = json_object_new_array();
 	} else {
 		print_text(&st, &e);

@@ -247,7 +247,6 @@ static int loop(struct sg_daemon *d, struct run_opts *o,
 		if (reload_requested) {
 			reload_requested = 0;
 			sg_daemon_reload(d, o->ifaces, o->n_ifaces);
-			sg_fleet_reloaded(fleet, &d->settings);
 		}
 		sg_daemon_log_audit(d);
 		if (sg_events_poll(d, 250) < 0 && errno != EINTR) {

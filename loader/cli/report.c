@@ -10,6 +10,7 @@
 #include <linux/in.h>
 #include "cli.h"
 #include "report.h"
+#include "fleet/fleet.h"
 
 #define NS_PER_SEC 1000000000ULL
 
@@ -199,4 +200,39 @@ struct json_object *sg_service_json(const struct sg_service *svc,
 		 json_object_new_boolean(svc->flags & SG_SERVICE_QUIC));
 	json_add(o, "ceiling", sg_budget_json(&svc->ceiling, false));
 	return o;
+}
+
+/* The gateway a fleet ban came from, from the daemon's peer table. */
+static void fleet_origin(const struct sg_state *st, __u16 origin, char *buf,
+			 size_t len)
+{
+	static struct sg_daemon_info info;
+	static int have = -1;
+	char name[SG_FLEET_NAME_LEN];
+
+	if (have < 0)
+		have = !sg_daemon_info_read(st, &info) && info.state_dir[0];
+	info.state_dir[sizeof(info.state_dir) - 1] = '\0';
+	if (have &&
+	    !sg_fleet_peer_name(info.state_dir, origin, name, sizeof(name)))
+		snprintf(buf, len, "fleet:%s", name);
+	else
+		snprintf(buf, len, "fleet");
+}
+
+/* Where a ban came from: "local", "manual", "fleet:GATEWAY", "set:NAME". */
+void sg_ban_origin(const struct sg_state *st, const struct sg_ban *b, char *buf,
+		   size_t len)
+{
+	struct sg_set_conf conf;
+
+	if (b->flags & SG_BAN_FLEET)
+		fleet_origin(st, b->origin, buf, len);
+	else if (b->flags & SG_BAN_MANUAL)
+		snprintf(buf, len, "manual");
+	else if ((b->flags & SG_BAN_SET) &&
+		 !sg_set_conf_read(st, b->origin, &conf) && conf.name[0])
+		snprintf(buf, len, "set:%s", conf.name);
+	else
+		snprintf(buf, len, "local");
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * Private to the read commands (cmd_status.c, cmd_config.c): the runtime
+ * Private to the read commands (status, config, ban, explain): the runtime
  * config and budgets in words and as JSON, the same in `status` (read from
  * the pins) and `config check` (read from a file), the pin directory's
  * strays, and small CLI helpers.
@@ -38,6 +38,10 @@ struct json_object *sg_config_json(const struct sg_config *cfg);
 struct json_object *sg_service_json(const struct sg_service *svc,
 				    unsigned int index, const char *name,
 				    int dsts);
+
+/* Where a ban came from: "local", "manual", "fleet:GATEWAY", "set:NAME". */
+void sg_ban_origin(const struct sg_state *st, const struct sg_ban *b, char *buf,
+		   size_t len);
 
 /* strays.c: entries of the pin directory that slotguard did not make. */
 #define SG_STRAYS_MAX 32

@@ -21,11 +21,13 @@ static unsigned int sg_kind_shift(unsigned int kind)
 	return 0;
 }
 
-/* The ns the arrival time is ahead of now (0: the bucket is full). */
+/*
+ * How far the arrival time is ahead of now, in the units the program
+ * keeps it in (2^shift ns; 0: the bucket is full).
+ */
 static __u64 sg_ahead(const struct sg_track *t, unsigned int kind, __u64 now,
-		      const struct sg_budget *b)
+		      const struct sg_budget *b, unsigned int shift)
 {
-	unsigned int shift = sg_kind_shift(kind);
 	__u32 tat32, now32, limit32;
 	__u64 tat;
 
@@ -41,20 +43,38 @@ static __u64 sg_ahead(const struct sg_track *t, unsigned int kind, __u64 now,
 	/* As the program reads it: more than the limit ahead is stale. */
 	if (tat32 - now32 - 1 >= limit32)
 		return 0;
-	return (__u64)(tat32 - now32) << shift;
+	return tat32 - now32;
+}
+
+/*
+ * Tokens left with the arrival time `ahead` units of 2^shift ns ahead,
+ * counted as the program's rule does (bpf/budget.h): one more fits while
+ * ahead + interval <= limit, both in those units.
+ */
+static void sg_explain_units(const struct sg_budget *b, __u64 ahead,
+			     unsigned int shift, struct sg_explain_budget *out)
+{
+	__u64 interval = b->interval_ns >> shift, limit = b->limit_ns >> shift;
+
+	memset(out, 0, sizeof(*out));
+	out->on = b->interval_ns != 0;
+	if (!out->on)
+		return;
+	if (!interval) /* finer than the units: never over, as in the program */
+		interval = 1;
+	/* The burst as configured; the tokens as the program counts them. */
+	out->burst = b->limit_ns / b->interval_ns;
+	out->tokens = ahead >= limit ? 0 : (limit - ahead) / interval;
+	if (out->tokens > out->burst)
+		out->tokens = out->burst;
+	out->next_token_ns = out->tokens ? 0
+					 : (ahead + interval - limit) << shift;
 }
 
 void sg_explain_budget(const struct sg_budget *b, __u64 ahead,
 		       struct sg_explain_budget *out)
 {
-	memset(out, 0, sizeof(*out));
-	out->on = b->interval_ns != 0;
-	if (!out->on)
-		return;
-	out->burst = b->limit_ns / b->interval_ns;
-	out->tokens = ahead >= b->limit_ns ? 0
-					   : (b->limit_ns - ahead) / b->interval_ns;
-	out->next_token_ns = out->tokens ? 0 : ahead + b->interval_ns - b->limit_ns;
+	sg_explain_units(b, ahead, 0, out);
 }
 
 static void sg_explain_key(const struct sg_config *cfg,
@@ -84,13 +104,20 @@ static void sg_explain_level(const struct sg_state *st,
 	unsigned int k;
 
 	sg_explain_key(cfg, &e->addr, level, &key, &l->prefix);
-	l->on = (cfg->flags & SG_FLAG_LEVEL_ON(level)) != 0;
+	/* The program charges [source]'s level for a member's own budgets. */
+	l->on = (cfg->flags & SG_FLAG_LEVEL_ON(level)) != 0 ||
+		(level == SG_LEVEL_SOURCE && e->in_set &&
+		 e->set.action == SG_SET_LIMIT &&
+		 (e->set.flags & SG_SET_MEMBER_BUDGETS));
 	l->tracked = !bpf_map_lookup_elem(st->fds[SG_MAP_TRACK], &key, &t);
-	for (k = 0; k < SG_BUDGET_KIND_COUNT; k++)
-		sg_explain_budget(&b[k],
-				  l->tracked ? sg_ahead(&t, k, e->now, &b[k])
-					     : 0,
-				  &l->budget[k]);
+	for (k = 0; k < SG_BUDGET_KIND_COUNT; k++) {
+		unsigned int shift = sg_kind_shift(k);
+
+		sg_explain_units(
+			&b[k],
+			l->tracked ? sg_ahead(&t, k, e->now, &b[k], shift) : 0,
+			shift, &l->budget[k]);
+	}
 	if (!l->tracked)
 		return;
 	age = now_ms - t.window_start_ms;
@@ -152,6 +179,7 @@ int sg_explain(const struct sg_state *st, const struct sg_cidr *addr,
 	e->now = sg_state_now(st);
 	e->min_excess_milli = cfg.min_excess_milli;
 	e->ban_after = cfg.ban_after;
+	e->mode = cfg.mode;
 	ret = sg_set_match(st, addr, &e->entry);
 	if (!ret) {
 		e->in_set = true;
@@ -177,11 +205,10 @@ int sg_explain(const struct sg_state *st, const struct sg_cidr *addr,
 
 		bpf_map_lookup_elem(st->fds[SG_MAP_SET_STATE], &id, &ss);
 		for (k = 0; k < SG_BUDGET_KIND_COUNT; k++)
-			sg_explain_budget(&e->set.budget[k],
-					  ss.tat[k] > e->now
-						  ? ss.tat[k] - e->now
-						  : 0,
-					  &e->set_budget[k]);
+			sg_explain_budget(
+				&e->set.budget[k],
+				ss.tat[k] > e->now ? ss.tat[k] - e->now : 0,
+				&e->set_budget[k]);
 	}
 	return 0;
 }
@@ -191,7 +218,8 @@ static int sg_first_empty(const struct sg_explain_budget *b, bool conn,
 			  bool request)
 {
 	static const unsigned int order[] = { SG_BUDGET_PACKET, SG_BUDGET_CONN,
-					      SG_BUDGET_QUOTA, SG_BUDGET_REQUEST,
+					      SG_BUDGET_QUOTA,
+					      SG_BUDGET_REQUEST,
 					      SG_BUDGET_REQUEST_QUOTA };
 	unsigned int i, k;
 
@@ -208,9 +236,10 @@ static int sg_first_empty(const struct sg_explain_budget *b, bool conn,
 	return -1;
 }
 
-struct sg_explain_outcome sg_explain_next(const struct sg_explain *e,
-					  const struct sg_explain_budget *ceiling,
-					  bool conn, bool request)
+struct sg_explain_outcome
+sg_explain_next(const struct sg_explain *e,
+		const struct sg_explain_budget *ceiling, bool conn,
+		bool request)
 {
 	struct sg_explain_outcome o = { .kind = -1 };
 	unsigned int l;
@@ -227,6 +256,8 @@ struct sg_explain_outcome sg_explain_next(const struct sg_explain *e,
 	    (k = sg_first_empty(e->set_budget, conn, request)) >= 0)
 		return (struct sg_explain_outcome){ 1, SG_REASON_SET_LIMIT, k };
 	for (l = 0; l < SG_LEVEL_COUNT; l++) {
+		if (!e->level[l].on)
+			continue;
 		k = sg_first_empty(e->level[l].budget, conn, request);
 		if (k >= 0)
 			return (struct sg_explain_outcome){
@@ -237,9 +268,9 @@ struct sg_explain_outcome sg_explain_next(const struct sg_explain *e,
 			};
 	}
 	if (conn && ceiling && ceiling->on && !ceiling->tokens)
-		return (struct sg_explain_outcome){
-			1, SG_REASON_SERVICE_CEILING, -1
-		};
+		return (struct sg_explain_outcome){ 1,
+						    SG_REASON_SERVICE_CEILING,
+						    -1 };
 	o.reason = SG_REASON_WITHIN_BUDGET;
 	return o;
 }

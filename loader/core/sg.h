@@ -532,7 +532,7 @@ int sg_ban_filter_rebuild(const struct sg_state *st);
 /* ---- explain (explain.c): one source as the program sees it ------ */
 struct sg_explain_budget {
 	bool on;
-	__u64 burst, tokens;  /* whole tokens left now */
+	__u64 burst, tokens; /* whole tokens left now */
 	__u64 next_token_ns; /* when empty: until the next one */
 };
 struct sg_explain_level {
@@ -554,6 +554,7 @@ struct sg_explain {
 	struct sg_explain_level level[SG_LEVEL_COUNT];
 	struct sg_explain_budget set_budget[SG_BUDGET_KIND_COUNT];
 	__u32 min_excess_milli, ban_after;
+	__u8 mode; /* SG_MODE_*: a drop is a would-drop in monitor mode */
 };
 /* Read everything the program keeps about addr; changes nothing. */
 int sg_explain(const struct sg_state *st, const struct sg_cidr *addr,
@@ -564,9 +565,10 @@ struct sg_explain_outcome {
 	unsigned int reason; /* enum sg_reason */
 	int kind;	     /* the budget kind that says no, or -1 */
 };
-struct sg_explain_outcome sg_explain_next(const struct sg_explain *e,
-					  const struct sg_explain_budget *ceiling,
-					  bool conn, bool request);
+struct sg_explain_outcome
+sg_explain_next(const struct sg_explain *e,
+		const struct sg_explain_budget *ceiling, bool conn,
+		bool request);
 /* Tokens of a budget whose arrival time is ahead ns ahead of now. */
 void sg_explain_budget(const struct sg_budget *b, __u64 ahead,
 		       struct sg_explain_budget *out);

@@ -97,8 +97,8 @@ int sg_daemon_prepare_dir(struct sg_daemon *d, char *err, size_t len)
 		return sg_pin_error(d->pin_dir_fd, dir, SG_PIN_DAEMON_DIR,
 				    -errno, err, len);
 	/* `status` probes the lock for a moment: try a little while. */
-	for (tries = 0; tries < 20 && flock(d->daemon_lock_fd, LOCK_EX | LOCK_NB);
-	     tries++)
+	for (tries = 0;
+	     tries < 20 && flock(d->daemon_lock_fd, LOCK_EX | LOCK_NB); tries++)
 		usleep(10000);
 	if (tries == 20) {
 		snprintf(err, len,

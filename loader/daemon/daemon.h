@@ -80,9 +80,24 @@ enum sg_restart_key {
 	SG_RESTART_STATE_DIR,
 	SG_RESTART_MAX_TRACKED,
 	SG_RESTART_MAX_BANS,
+	/* [fleet]: the fleet thread reads its settings once, at the start. */
+	SG_RESTART_FLEET_REDIS,
+	SG_RESTART_FLEET_USER,
+	SG_RESTART_FLEET_PASSWORD_FILE,
+	SG_RESTART_FLEET_GATEWAY,
+	SG_RESTART_FLEET_KEY_PREFIX,
+	SG_RESTART_FLEET_SHARED_BANS,
+	SG_RESTART_FLEET_SHARED_BUDGETS,
+	SG_RESTART_FLEET_SYNC_INTERVAL,
+	SG_RESTART_FLEET_TIMEOUT,
+	SG_RESTART_FLEET_MIN_PREFIX_V4,
+	SG_RESTART_FLEET_MIN_PREFIX_V6,
+	SG_RESTART_FLEET_IMPORT_RATE,
+	SG_RESTART_FLEET_IMPORT_BURST,
+	SG_RESTART_FLEET_REPORT_FACTOR,
 	SG_RESTART_KEY_COUNT,
 };
-/* "interfaces", ... and the section each is in ("slotguard", "ban"). */
+/* "interfaces", ... and the section each is in ("slotguard", "ban", ...). */
 extern const char *const sg_restart_key_names[SG_RESTART_KEY_COUNT];
 const char *sg_restart_key_section(unsigned int k);
 

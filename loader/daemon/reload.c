@@ -23,10 +23,26 @@ const char *const sg_restart_key_names[SG_RESTART_KEY_COUNT] = {
 	[SG_RESTART_STATE_DIR] = "state_dir",
 	[SG_RESTART_MAX_TRACKED] = "max_tracked_sources",
 	[SG_RESTART_MAX_BANS] = "max_bans",
+	[SG_RESTART_FLEET_REDIS] = "redis",
+	[SG_RESTART_FLEET_USER] = "user",
+	[SG_RESTART_FLEET_PASSWORD_FILE] = "password_file",
+	[SG_RESTART_FLEET_GATEWAY] = "gateway",
+	[SG_RESTART_FLEET_KEY_PREFIX] = "key_prefix",
+	[SG_RESTART_FLEET_SHARED_BANS] = "shared_bans",
+	[SG_RESTART_FLEET_SHARED_BUDGETS] = "shared_budgets",
+	[SG_RESTART_FLEET_SYNC_INTERVAL] = "sync_interval",
+	[SG_RESTART_FLEET_TIMEOUT] = "timeout",
+	[SG_RESTART_FLEET_MIN_PREFIX_V4] = "min_prefix_v4",
+	[SG_RESTART_FLEET_MIN_PREFIX_V6] = "min_prefix_v6",
+	[SG_RESTART_FLEET_IMPORT_RATE] = "import_rate",
+	[SG_RESTART_FLEET_IMPORT_BURST] = "import_burst",
+	[SG_RESTART_FLEET_REPORT_FACTOR] = "report_factor",
 };
 
 const char *sg_restart_key_section(unsigned int k)
 {
+	if (k >= SG_RESTART_FLEET_REDIS)
+		return "fleet";
 	return k == SG_RESTART_MAX_BANS ? "ban" : "slotguard";
 }
 
@@ -83,6 +99,61 @@ static void sg_ifaces_text(const struct sg_settings *s, char *buf, size_t len)
 			      s->interfaces[i]);
 }
 
+/* A [fleet] key's value: what tells two values apart, in words. */
+static void sg_fleet_key_text(const struct sg_fleet_settings *f, int k,
+			      char *buf, size_t len)
+{
+	switch (k) {
+	case SG_RESTART_FLEET_REDIS:
+		snprintf(buf, len, "%.500s", f->enabled ? f->redis : "");
+		break;
+	case SG_RESTART_FLEET_USER:
+		snprintf(buf, len, "%s", f->user);
+		break;
+	case SG_RESTART_FLEET_PASSWORD_FILE:
+		snprintf(buf, len, "%.500s", f->password_file);
+		break;
+	case SG_RESTART_FLEET_GATEWAY:
+		snprintf(buf, len, "%s", f->gateway);
+		break;
+	case SG_RESTART_FLEET_KEY_PREFIX:
+		snprintf(buf, len, "%s", f->key_prefix);
+		break;
+	case SG_RESTART_FLEET_SHARED_BANS:
+		snprintf(buf, len, "%s", f->shared_bans ? "yes" : "no");
+		break;
+	case SG_RESTART_FLEET_SHARED_BUDGETS:
+		snprintf(buf, len, "%s", f->shared_budgets ? "yes" : "no");
+		break;
+	case SG_RESTART_FLEET_SYNC_INTERVAL:
+		snprintf(buf, len, "%llums",
+			 (unsigned long long)(f->sync_interval_ns / 1000000));
+		break;
+	case SG_RESTART_FLEET_TIMEOUT:
+		snprintf(buf, len, "%llums",
+			 (unsigned long long)(f->timeout_ns / 1000000));
+		break;
+	case SG_RESTART_FLEET_MIN_PREFIX_V4:
+		snprintf(buf, len, "%u", f->min_prefix[SG_FAMILY_V4]);
+		break;
+	case SG_RESTART_FLEET_MIN_PREFIX_V6:
+		snprintf(buf, len, "%u", f->min_prefix[SG_FAMILY_V6]);
+		break;
+	case SG_RESTART_FLEET_IMPORT_RATE:
+		snprintf(buf, len, "one per %lluns",
+			 (unsigned long long)f->import_interval_ns);
+		break;
+	case SG_RESTART_FLEET_IMPORT_BURST:
+		snprintf(buf, len, "%llu", (unsigned long long)f->import_burst);
+		break;
+	case SG_RESTART_FLEET_REPORT_FACTOR:
+		snprintf(buf, len, "%u", f->report_factor);
+		break;
+	default:
+		buf[0] = '\0';
+	}
+}
+
 /* Key k's value in s, as the config file would say it. */
 static void sg_key_text(const struct sg_settings *s, int k, char *buf,
 			size_t len)
@@ -112,6 +183,9 @@ static void sg_key_text(const struct sg_settings *s, int k, char *buf,
 	case SG_RESTART_MAX_BANS:
 		snprintf(buf, len, "%u", s->max_bans);
 		break;
+	default:
+		sg_fleet_key_text(&s->fleet, k, buf, len);
+		break;
 	}
 }
 
@@ -127,6 +201,7 @@ static void sg_keep_running(struct sg_settings *want,
 	strcpy(want->state_dir, run->state_dir);
 	want->max_tracked_sources = run->max_tracked_sources;
 	want->max_bans = run->max_bans;
+	want->fleet = run->fleet;
 }
 
 /*

@@ -306,15 +306,6 @@ int sg_fleet_start(struct sg_fleet *f, char *err, size_t len)
 	return 0;
 }
 
-void sg_fleet_reloaded(struct sg_fleet *f, const struct sg_settings *s)
-{
-	if (!f && !s->fleet.enabled)
-		return;
-	if (!f || memcmp(&f->cfg, &s->fleet, sizeof(f->cfg)))
-		sg_log(f ? f->d : NULL, "warning",
-		       "reload: [fleet] changes take effect on restart");
-}
-
 void sg_fleet_stop(struct sg_fleet *f)
 {
 	__u64 one = 1;

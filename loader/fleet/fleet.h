@@ -21,8 +21,6 @@ int sg_fleet_prepare(struct sg_daemon *d, struct sg_fleet **out, char *err,
 		     size_t len);
 /* Hook the daemon's ban events and metrics, start the sync thread. */
 int sg_fleet_start(struct sg_fleet *f, char *err, size_t len);
-/* A reload: the [fleet] keys apply on restart; say so when they changed. */
-void sg_fleet_reloaded(struct sg_fleet *f, const struct sg_settings *s);
 /* Stop the thread, stop the reports in the XDP program, free. */
 void sg_fleet_stop(struct sg_fleet *f);
 

@@ -34,6 +34,7 @@ args_of() {
 	'set show' | 'set flush') echo hosting ;;
 	'set replace') echo "hosting $T/list.txt" ;;
 	'config check') echo "$T/good.conf" ;;
+	explain) echo 192.0.2.1 ;;
 	run) echo "-c $T/bad.conf" ;;
 	'allow list' | 'deny list' | 'allow flush' | 'deny flush' | 'ban list' | \
 		'ban flush' | 'set list' | stats | top | status | version | reload) ;;
@@ -97,8 +98,13 @@ check cli-object-help "$why" [ -z "$why" ]
 a=$("$SG_BIN" --version 2>&1)
 rc_a=$?
 b=$("$SG_BIN" version 2>&1)
+if [ "$rc_a" = 0 ] && [ "$a" = "$b" ] && [[ $a == "slotguard "* ]]; then
+	good=1
+else
+	good=0
+fi
 check cli-version-option "--version: exit $rc_a '$a'; version: '$b'" \
-	[ "$rc_a" = 0 ] && [ "$a" = "$b" ] && [[ $a == "slotguard "* ]]
+	[ "$good" = 1 ]
 
 # unknown ARGS... : exit 2 and a message naming the help given as HINT.
 why=

@@ -40,14 +40,14 @@ flab_redis || { fail fleet-redis "redis-server did not start: $(tail -3 "$LAB_TM
 
 # ---- config: checked, and a password others can read is refused
 flab_conf 1 "$LAB_TMP/gw1.conf"
-out=$("$SG_BIN" config check "$LAB_TMP/gw1.conf" 2>&1)
+out=$(in_ns "$(flab_gw_ns 1)" "$SG_BIN" config check "$LAB_TMP/gw1.conf" 2>&1)
 check fleet-config-check "config check of a [fleet] config: $out" \
 	grep -q "^fleet: redis 10.221.1.1:$FLAB_REDIS_PORT as gateway gw1" <<<"$out"
 cp "$LAB_TMP/password" "$LAB_TMP/password-open"
 chmod 0644 "$LAB_TMP/password-open"
 sed "s|^password_file = .*|password_file = $LAB_TMP/password-open|" \
 	"$LAB_TMP/gw1.conf" >"$LAB_TMP/open.conf"
-out=$("$SG_BIN" config check "$LAB_TMP/open.conf" 2>&1)
+out=$(in_ns "$(flab_gw_ns 1)" "$SG_BIN" config check "$LAB_TMP/open.conf" 2>&1)
 rc=$?
 out2=$(in_ns "$(flab_gw_ns 1)" "$SG_BIN" --pin-dir "$(flab_pin 1)" run -c "$LAB_TMP/open.conf" 2>&1)
 rc2=$?

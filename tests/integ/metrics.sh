@@ -8,7 +8,8 @@
 
 TESTS=(metrics-promtool-check metrics-http-only-get metrics-healthz
 	metrics-prometheus-sees-drops metrics-monotonic-across-restart
-	metrics-ban-event-json-line metrics-alert-rules metrics-install-layout)
+	metrics-ban-event-json-line metrics-alert-rules metrics-install-layout
+	metrics-dashboard-names-exist)
 
 if ! why=$(lab_prereq); then
 	skip_all "$why" "${TESTS[@]}"
@@ -39,10 +40,25 @@ else
 	fail metrics-promtool-check "promtool: $out; sample: $(head -c 600 "$LAB_TMP/m1.txt")"
 fi
 
+# Every metric the shipped dashboard and alert rules query is one the
+# daemon exports (fleet metrics only exist in fleet mode: fleet.sh).
+why=
+for name in $(grep -ho 'slotguard_[a-z_]*' "$LAB_ROOT/deploy/grafana-dashboard.json" \
+	"$LAB_ROOT/deploy/alerts.yml" | sort -u); do
+	[[ $name == slotguard_fleet_* ]] && continue
+	grep -q "^$name[{ ]" "$LAB_TMP/m1.txt" || why+="$name; "
+done
+check metrics-dashboard-names-exist "not in the daemon's metrics: $why" [ -z "$why" ]
+
 code=$(curl_gw -o /dev/null -w '%{http_code}' -X POST --data x http://127.0.0.1:9717/metrics)
 code404=$(curl_gw -o /dev/null -w '%{http_code}' http://127.0.0.1:9717/admin)
+if [ "$code" = 405 ] && [ "$code404" = 404 ]; then
+	good=1
+else
+	good=0
+fi
 check metrics-http-only-get "POST gave $code (want 405), /admin gave $code404 (want 404)" \
-	[ "$code" = 405 ] && [ "$code404" = 404 ]
+	[ "$good" = 1 ]
 check metrics-healthz "/healthz did not answer ok" \
 	[ "$(curl_gw http://127.0.0.1:9717/healthz)" = ok ]
 
@@ -97,8 +113,13 @@ sg_stop_daemon KILL
 sg_run_daemon "$LAB_TMP/sg.conf" --log-format json ||
 	{ fail metrics-monotonic-across-restart "the daemon did not restart"; }
 second=$(drop_total)
+if [ "$second" -ge "$first" ] && [ "$first" -gt 0 ]; then
+	good=1
+else
+	good=0
+fi
 check metrics-monotonic-across-restart "drops before restart $first, after $second" \
-	[ "$second" -ge "$first" ] && [ "$first" -gt 0 ]
+	[ "$good" = 1 ]
 
 # The first daemon's log had a ban line in JSON with every field.
 line=$(grep '"event":"ban"' "$LAB_TMP"/daemon.1.log | head -1)

@@ -46,9 +46,14 @@ mount_root() {
 check_installed() {
 	local ver=$1 out missing='' f unit
 	out=$(in_root slotguard version 2>&1)
+	if [ "$(root_status)" = "install ok installed $ver" ] &&
+		[[ $out == "slotguard "* ]]; then
+		good=1
+	else
+		good=0
+	fi
 	check pkg-install "status '$(root_status)', slotguard version: '$out'" \
-		[ "$(root_status)" = "install ok installed $ver" ] &&
-		[[ $out == "slotguard "* ]]
+		[ "$good" = 1 ]
 
 	for f in /usr/sbin/slotguard /lib/systemd/system/slotguard.service \
 		$CONF_DIR/slotguard.conf $CONF_DIR/allow.txt $CONF_DIR/deny.txt \
@@ -65,11 +70,16 @@ check_installed() {
 	completion=$(in_root bash -c '. /usr/share/bash-completion/completions/slotguard &&
 		complete -p slotguard' 2>&1)
 	enabled=$(ls "$ROOT"/etc/systemd/system/*.wants/slotguard.service 2>/dev/null)
-	check pkg-files "missing:${missing:- none}; conffiles '$conffiles'; man slotguard.conf [ban] lines: $manual; completion '$completion'; enabled at install: '${enabled:-no}'" \
-		[ -z "$missing" ] &&
+	if [ -z "$missing" ] &&
 		[ "$conffiles" = "$CONF_DIR/allow.txt $CONF_DIR/deny.txt $CONF_DIR/slotguard.conf" ] &&
 		[ "$manual" -ge 1 ] && [[ $completion == *"-F _slotguard slotguard"* ]] &&
-		[ -z "$enabled" ]
+		[ -z "$enabled" ]; then
+		good=1
+	else
+		good=0
+	fi
+	check pkg-files "missing:${missing:- none}; conffiles '$conffiles'; man slotguard.conf [ban] lines: $manual; completion '$completion'; enabled at install: '${enabled:-no}'" \
+		[ "$good" = 1 ]
 
 	# The unit as installed, and a copy whose ExecStart names no program:
 	# verify must accept the first and refuse the second.
@@ -80,9 +90,14 @@ check_installed() {
 		>"$ROOT/tmp/broken.service"
 	in_root systemd-analyze verify /tmp/broken.service >/dev/null 2>&1
 	bad_rc=$?
+	if [ "$rc" = 0 ] && [ -z "$out" ] && [ "$bad_rc" != 0 ] &&
+		grep -q '^ExecStart=/usr/sbin/slotguard run -c /etc/slotguard/slotguard.conf$' "$ROOT$unit"; then
+		good=1
+	else
+		good=0
+	fi
 	check pkg-unit-verify "verify: exit $rc '$out'; a broken copy: exit $bad_rc; ExecStart: $(grep '^ExecStart=' "$ROOT$unit")" \
-		[ "$rc" = 0 ] && [ -z "$out" ] && [ "$bad_rc" != 0 ] &&
-		grep -q '^ExecStart=/usr/sbin/slotguard run -c /etc/slotguard/slotguard.conf$' "$ROOT$unit"
+		[ "$good" = 1 ]
 }
 
 # check_upgrade OLD NEW NEW_VERSION : a locally changed allow.txt (not
@@ -95,8 +110,13 @@ check_upgrade() {
 	echo "203.0.113.66/32 # added on this gateway" >>"$ROOT$CONF_DIR/deny.txt"
 	out=$(in_root dpkg -i --force-confold /tmp/new.deb 2>&1)
 	rc=$?
+	if [ "$rc" = 0 ] && [ "$(root_status)" = "install ok installed $ver" ]; then
+		good=1
+	else
+		good=0
+	fi
 	check pkg-upgrade "dpkg -i: exit $rc, status '$(root_status)': $(tail -n 5 <<<"$out")" \
-		[ "$rc" = 0 ] && [ "$(root_status)" = "install ok installed $ver" ]
+		[ "$good" = 1 ]
 
 	local why=
 	grep -q '^192.0.2.55/32' "$ROOT$CONF_DIR/allow.txt" ||
@@ -134,7 +154,8 @@ check_remove_purge() {
 	done
 	ls "$ROOT"/var/lib/systemd/deb-systemd-helper-*/slotguard.service* >/dev/null 2>&1 &&
 		why+="deb-systemd-helper state is left; "
-	check pkg-purge "${why}(files checked: $(wc -w <<<"$files"))" [ -z "$why" ] && [ -n "$files" ]
+	[ -n "$files" ] || why+="no files were checked; "
+	check pkg-purge "${why}(files checked: $(wc -w <<<"$files"))" [ -z "$why" ]
 }
 
 inner() {
@@ -211,11 +232,21 @@ new=$(ls "$DEB_DIR"/slotguard_*_"$(dpkg --print-architecture)".deb 2>/dev/null |
 # The package is built in a copy: this tree's build/ must survive it.
 kept=yes
 [ $had_bin = yes ] && [ ! -x "$SG_BIN" ] && kept=no
+if [ -n "$new" ] && [ $kept = yes ]; then
+	good=1
+else
+	good=0
+fi
 check pkg-build "make deb: exit $rc, .deb '${new:-none}', $SG_BIN kept: $kept: $(tail -n 15 "$TMP/make-deb.log")" \
-	[ -n "$new" ] && [ $kept = yes ]
+	[ "$good" = 1 ]
 tags=$(grep -E '^[EW]: ' "$DEB_DIR/lintian.txt" 2>/dev/null)
+if [ "$rc" = 0 ] && [ -s "$new" ] && [ -e "$DEB_DIR/lintian.txt" ] && [ -z "$tags" ]; then
+	good=1
+else
+	good=0
+fi
 check pkg-lintian "make deb: exit $rc; lintian: ${tags:-$(tail -n 5 "$TMP/make-deb.log")}" \
-	[ "$rc" = 0 ] && [ -s "$new" ] && [ -e "$DEB_DIR/lintian.txt" ] && [ -z "$tags" ]
+	[ "$good" = 1 ]
 if [ -z "$new" ]; then
 	skip_all "no package was built" "${TESTS[@]:2}"
 	exit 0

@@ -34,6 +34,8 @@ printf '10.200.244.0/24\n' >"$LAB_TMP/deny2.txt"
 printf '10.200.245.0/24\n' >"$LAB_TMP/hosting.txt"
 printf '10.200.246.0/24\n' >"$LAB_TMP/hosting2.txt"
 printf '10.200.247.0/24\n' >"$LAB_TMP/partners.txt"
+# [fleet] toward a port nothing listens on: the daemon retries, filters on.
+(umask 077 && echo sgtest-pw >"$LAB_TMP/redis.password" && echo sgtest-pw2 >"$LAB_TMP/redis2.password")
 
 # Every key, each on its own line; the table below changes one at a time.
 base_conf() {
@@ -124,6 +126,21 @@ member_ban = yes
 [set partners]
 file = partners.txt
 action = allow
+[fleet]
+redis = 127.0.0.1:1
+user = sgtest
+password_file = $LAB_TMP/redis.password
+gateway = gw1
+key_prefix = sgtest:
+shared_bans = yes
+shared_budgets = yes
+sync_interval = 250ms
+timeout = 2s
+min_prefix_v4 = 16
+min_prefix_v6 = 32
+import_rate = 1000/s
+import_burst = 10000
+report_factor = 4
 EOF
 }
 
@@ -193,6 +210,20 @@ TABLE=(
 	"[set hosting]|member_request_burst|160|live"
 	"[set hosting]|member_request_quota|3000/h|live"
 	"[set hosting]|member_ban|no|live"
+	"[fleet]|redis|127.0.0.1:2|restart"
+	"[fleet]|user|sgtest2|restart"
+	"[fleet]|password_file|$LAB_TMP/redis2.password|restart"
+	"[fleet]|gateway|gw2|restart"
+	"[fleet]|key_prefix|sgtest2:|restart"
+	"[fleet]|shared_bans|no|restart"
+	"[fleet]|shared_budgets|no|restart"
+	"[fleet]|sync_interval|500ms|restart"
+	"[fleet]|timeout|3s|restart"
+	"[fleet]|min_prefix_v4|20|restart"
+	"[fleet]|min_prefix_v6|40|restart"
+	"[fleet]|import_rate|500/s|restart"
+	"[fleet]|import_burst|5000|restart"
+	"[fleet]|report_factor|8|restart"
 	"[slotguard]|keep_attached|yes|live"
 )
 

@@ -16,7 +16,9 @@ DOCS=("status|status" "stats|stats" "stats --interval 0.3 --count 2|stats --line
 	"top|top" "top -n 2 --level source --by excess|top" "top --sets|top_sets"
 	"allow list|list" "deny list|list" "set list|set_list" "set show hosting|list"
 	"ban list|ban_list" "ban list --all|ban_list" "version|version"
-	"config check @GOOD@|config_check" "config check @BAD@|config_check")
+	"config check @GOOD@|config_check" "config check @BAD@|config_check"
+	"explain 10.200.99.7|explain" "explain 10.200.96.5|explain"
+	"explain fd00:5a:98::1|explain" "explain 10.200.97.7|explain")
 schema_name() { echo "schema-$(tr -s ' -@' '-' <<<"${1%%|*}" | sed 's/-$//')"; }
 TESTS=(schema-every-json-command-has-a-definition)
 for d in "${DOCS[@]}"; do
@@ -122,7 +124,7 @@ journal_run() {
 journal_run text
 bad=$(grep -v -E '^<[346]>(info|warning|error|ban|ban_escalated|would_ban|limited|unban): ' "$SG_DAEMON_LOG" | head -3)
 if [ -s "$SG_DAEMON_LOG" ] && [ -z "$bad" ] && grep -q '^<4>warning: reload: \[slotguard\] max_tracked_sources' "$SG_DAEMON_LOG" &&
-	grep -q '^<3>error: reload: ' "$SG_DAEMON_LOG" && grep -q '^<6>info: running' "$SG_DAEMON_LOG"; then
+	grep -q '^<3>error: reload refused: ' "$SG_DAEMON_LOG" && grep -q '^<6>info: running' "$SG_DAEMON_LOG"; then
 	pass schema-journal-text
 else
 	fail schema-journal-text "lines without '<N>level: ' or without the warning/error lines: ${bad:-none}; log: $(head -c 400 "$SG_DAEMON_LOG")"

@@ -118,8 +118,8 @@ SG_TEST(statefile_bans_and_entries_survive)
 	ASSERT_EQ(after.flags, before_manual.flags);
 	ASSERT_EQ(sg_h_ban_get(&h2, "203.0.113.0/24", &after), -ENOENT);
 	/* The restored ban is where the program looks. */
-	ASSERT_TRUE(sg_h_dropped(&h2, syn(&h2, "192.0.2.40"),
-				 SG_REASON_BANNED));
+	ASSERT_TRUE(
+		sg_h_dropped(&h2, syn(&h2, "192.0.2.40"), SG_REASON_BANNED));
 	ASSERT_OK(sg_set_dump(&h2.st, SG_LIST_ALLOW, &items, &n));
 	ok = n == 1 && (items[0].flags & SG_ENTRY_RUNTIME);
 	free(items);
