@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/in.h>
@@ -86,6 +87,135 @@ static int cmp_double(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* One row: median ns of runs, the ratios, the spread. */
+static double row(const char *name, int prog_fd, const struct sg_frame *f,
+		  int repeat, int runs, double parse_ns, double pass_ns)
+{
+	double t[99], med;
+	int r;
+
+	for (r = 0; r < runs; r++)
+		t[r] = run_once(prog_fd, f, repeat);
+	qsort(t, runs, sizeof(t[0]), cmp_double);
+	med = t[runs / 2];
+	printf("%-26s %10.1f %10.2f %10.2f   (min %.0f max %.0f)\n", name, med,
+	       med / parse_ns, med / pass_ns, t[0], t[runs - 1]);
+	return med;
+}
+
+/* Set id a limit set whose shared budget never runs out. */
+static void limit_set(struct sg_state *st, __u32 id)
+{
+	struct sg_set_conf conf = { .action = SG_SET_LIMIT };
+	int k;
+
+	snprintf(conf.name, sizeof(conf.name), "bench%u", id);
+	for (k = 0; k < SG_BUDGET_KIND_COUNT; k++) {
+		conf.budget[k].interval_ns = 1;
+		conf.budget[k].limit_ns = 1ULL << 62;
+	}
+	bpf_map_update_elem(st->fds[SG_MAP_SET_CONF], &id, &conf, BPF_ANY);
+}
+
+/*
+ * Issue 13: a member of a limit set with 1 set (one entry) and with 64
+ * sets of 15,000 CIDRs each; the frame's cost must not grow with the sets
+ * (one trie lookup). Also times installing the 960,000 entries and a
+ * replace of 500,000 in one set while the others stay.
+ */
+static void set_rows(struct sg_state *st, int prog_fd, int repeat, int runs,
+		     double parse_ns, double pass_ns)
+{
+	struct sg_pkt_spec spec = { .sport = 40000,
+				    .dport = 443,
+				    .tcp_flags = SG_TH_SYN,
+				    .src = "198.18.0.5" };
+	const size_t per_set = 15000, n_sets = 64;
+	struct sg_set_change ch = { .set = SG_SET_FIRST_NAMED,
+				    .replace = true };
+	struct sg_set_item *items;
+	struct sg_cidr *repl;
+	struct sg_frame f;
+	double t0, install, replace;
+	size_t i, s, n = 0;
+
+	items = calloc(per_set * n_sets, sizeof(*items));
+	repl = calloc(500000, sizeof(*repl));
+	if (!items || !repl || sg_pkt_build(&spec, &f)) {
+		fprintf(stderr, "sg_progbench: set rows: out of memory\n");
+		exit(1);
+	}
+	configure(st, false);
+	for (s = 0; s < n_sets; s++)
+		limit_set(st, SG_SET_FIRST_NAMED + s);
+	items[n].cidr = cidr("198.18.0.0/24");
+	items[n++].set = SG_SET_FIRST_NAMED;
+	if (sg_sets_install(st, items, n)) {
+		fprintf(stderr, "sg_progbench: set rows: installing\n");
+		exit(1);
+	}
+	row("limit set member, 1 set", prog_fd, &f, repeat, runs, parse_ns,
+	    pass_ns);
+	/* 64 sets of 15,000 /32s each (10.S.x.y), the member's /24 in set 0. */
+	for (s = 0; s < n_sets; s++)
+		for (i = s ? 0 : 1; i < per_set; i++) {
+			items[n].cidr.family = SG_FAMILY_V4;
+			items[n].cidr.prefixlen = 32;
+			items[n].cidr.addr[0] = 10;
+			items[n].cidr.addr[1] = (__u8)(100 + s);
+			items[n].cidr.addr[2] = (__u8)(i >> 8);
+			items[n].cidr.addr[3] = (__u8)i;
+			items[n++].set = (__u16)(SG_SET_FIRST_NAMED + s);
+		}
+	t0 = now_ms();
+	if (sg_sets_install(st, items, n)) {
+		fprintf(stderr, "sg_progbench: set rows: installing %zu\n", n);
+		exit(1);
+	}
+	install = now_ms() - t0;
+	row("limit set member, 64 sets", prog_fd, &f, repeat, runs, parse_ns,
+	    pass_ns);
+	/*
+	 * Room for the replace (a family holds 1,048,576): keep 32 sets of
+	 * 15,000, then swap the first set's entries for 500,000 others
+	 * (11.x.y.z/32): 980,000 entries after.
+	 */
+	if (sg_sets_install(st, items + per_set, per_set * 32)) {
+		fprintf(stderr, "sg_progbench: set rows: installing 32 sets\n");
+		exit(1);
+	}
+	for (i = 0; i < 500000; i++) {
+		repl[i].family = SG_FAMILY_V4;
+		repl[i].prefixlen = 32;
+		repl[i].addr[0] = 11;
+		repl[i].addr[1] = (__u8)(i >> 16);
+		repl[i].addr[2] = (__u8)(i >> 8);
+		repl[i].addr[3] = (__u8)i;
+	}
+	ch.add = repl;
+	ch.n_add = 500000;
+	t0 = now_ms();
+	if (sg_set_change(st, &ch, NULL)) {
+		fprintf(stderr, "sg_progbench: set rows: replace\n");
+		exit(1);
+	}
+	replace = now_ms() - t0;
+	printf("\nsets: 64 sets of 15,000 CIDRs (%zu entries) installed in "
+	       "%.0f ms; one set's entries replaced by 500,000 CIDRs beside 32 "
+	       "sets of 15,000 (%zu entries after) in %.0f ms\n",
+	       n, install, per_set * 32 + 500000, replace);
+	free(items);
+	free(repl);
 }
 
 /* A small HTTP request, as a data segment with PSH carries one. */
@@ -187,6 +317,7 @@ int main(int argc, char **argv)
 		       cases[i].name, med[i], parse_ns ? med[i] / parse_ns : 0,
 		       med[i] / pass_ns, t[0], t[runs - 1]);
 	}
+	set_rows(&st, fds[0], repeat, runs, parse_ns, pass_ns);
 	printf("\nBPF_PROG_TEST_RUN, repeat %d, median of %d runs; ns as "
 	       "reported by the kernel (bpf_test_run duration).\n",
 	       repeat, runs);

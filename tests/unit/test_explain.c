@@ -18,20 +18,20 @@
 #define PSH_ACK (SG_TH_PSH | SG_TH_ACK)
 
 static const char *const sources[] = {
-	"10.1.0.5",	    /* allowed */
-	"10.2.0.5",	    /* denied */
-	"10.3.0.9",	    /* banned /32 (hash, source level) */
-	"10.4.1.9",	    /* in a banned /23 (LPM, an odd length) */
-	"10.5.0.1",	    /* limit set member */
-	"10.5.0.2",	    /* another member: the shared budget */
-	"10.6.0.1",	    /* plain sources sharing a /24 */
-	"10.6.0.2",	    /*   ... */
-	"10.6.0.3",	    /*   ... */
-	"10.7.0.1",	    /* a plain source alone */
-	"2001:db8:6::1",    /* IPv6, sharing a /64 */
-	"2001:db8:6::2",    /*   ... */
-	"2001:db8:9::1",    /* IPv6 in a banned /47 */
-	"2001:db8:a::1",    /* IPv6 allowed */
+	"10.1.0.5",	 /* allowed */
+	"10.2.0.5",	 /* denied */
+	"10.3.0.9",	 /* banned /32 (hash, source level) */
+	"10.4.1.9",	 /* in a banned /23 (LPM, an odd length) */
+	"10.5.0.1",	 /* limit set member */
+	"10.5.0.2",	 /* another member: the shared budget */
+	"10.6.0.1",	 /* plain sources sharing a /24 */
+	"10.6.0.2",	 /*   ... */
+	"10.6.0.3",	 /*   ... */
+	"10.7.0.1",	 /* a plain source alone */
+	"2001:db8:6::1", /* IPv6, sharing a /64 */
+	"2001:db8:6::2", /*   ... */
+	"2001:db8:9::1", /* IPv6 in a banned /47 */
+	"2001:db8:a::1", /* IPv6 allowed */
 };
 #define N_SOURCES (sizeof(sources) / sizeof(sources[0]))
 
@@ -123,9 +123,9 @@ SG_TEST(explain_predicts_every_verdict_of_a_mixed_run)
 	{
 		struct sg_h_snap s;
 		static const unsigned int want[] = {
-			SG_REASON_ALLOWLIST,	      SG_REASON_DENYLIST,
-			SG_REASON_BANNED,	      SG_REASON_WITHIN_BUDGET,
-			SG_REASON_CONN_RATE,	      SG_REASON_REQUEST_RATE,
+			SG_REASON_ALLOWLIST,	    SG_REASON_DENYLIST,
+			SG_REASON_BANNED,	    SG_REASON_WITHIN_BUDGET,
+			SG_REASON_CONN_RATE,	    SG_REASON_REQUEST_RATE,
 			SG_REASON_SUBNET_CONN_RATE, SG_REASON_SET_LIMIT,
 			SG_REASON_PACKET_RATE,
 		};
@@ -168,8 +168,8 @@ SG_TEST(explain_after_subnet_budgets_are_removed)
 	for (i = 0; i < 6; i++) {
 		sg_test_context("after, SYN %d", i);
 		ASSERT_TRUE(predict_and_send(&h, "192.0.2.11", false, 0));
-		ASSERT_TRUE(predict_and_send(&h, "192.0.2.11", true,
-					     ack += 1000));
+		ASSERT_TRUE(
+			predict_and_send(&h, "192.0.2.11", true, ack += 1000));
 	}
 	sg_test_context(NULL);
 	return true;
