@@ -51,9 +51,10 @@ SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 # Reference programs the benchmarks load with bpftool (no skeleton).
 BENCH_BPF_OBJS := $(patsubst bench/%.bpf.c,$(BUILD)/%.bpf.o,$(wildcard bench/*.bpf.c))
 
-# loader/cli/main.c is the binary; every other loader/*/*.c (cli verbs,
-# daemon, core) goes into one library that the tests link too.
-CORE_SRCS := $(filter-out loader/cli/main.c,$(wildcard loader/*/*.c))
+# loader/cli/main.c is the binary; every other loader/*/*.c and
+# loader/*/*/*.c (cli verbs in loader/cli/verbs, fleet, daemon, core)
+# goes into one library that the tests link too.
+CORE_SRCS := $(filter-out loader/cli/main.c,$(wildcard loader/*/*.c loader/*/*/*.c))
 CORE_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRCS))
 CORE_LIB  := $(BUILD)/libslotguard.a
 LOADER    := $(BUILD)/slotguard

@@ -15,7 +15,6 @@
 
 /* Room for "allowlist = " and a path of PATH_MAX bytes. */
 #define CONF_LINE_MAX (PATH_MAX + 256)
-#define NS_PER_S      1000000000ULL
 
 static const char *const section_names[SG_SEC_COUNT] = {
 	[SG_SEC_SLOTGUARD] = "slotguard",
@@ -27,64 +26,6 @@ static const char *const section_names[SG_SEC_COUNT] = {
 	[SG_SEC_SET] = "set",
 	[SG_SEC_FLEET] = "fleet",
 };
-
-static struct sg_budget budget(__u64 count, __u64 period_ns, __u64 burst)
-{
-	__u64 interval = period_ns / count;
-
-	return (struct sg_budget){ interval, burst * interval };
-}
-
-void sg_settings_defaults(struct sg_settings *s)
-{
-	struct sg_budget *src = s->cfg.budget[SG_LEVEL_SOURCE];
-	struct sg_budget *net = s->cfg.budget[SG_LEVEL_SUBNET];
-	struct sg_config *cfg = &s->cfg;
-
-	memset(s, 0, sizeof(*s));
-	s->xdp_mode = SG_XDP_AUTO;
-	strcpy(s->metrics_listen, "127.0.0.1:9717");
-	strcpy(s->pin_dir, SG_PIN_DIR_DEFAULT);
-	strcpy(s->state_dir, SG_STATE_DIR_DEFAULT);
-	s->max_tracked_sources = SG_TRACK_DEFAULT_ENTRIES;
-	strcpy(s->services[0].name, "https");
-	s->services[0].svc.proto = IPPROTO_TCP;
-	s->services[0].svc.port = 443;
-	s->n_services = 1;
-
-	cfg->abi_version = SG_ABI_VERSION;
-	cfg->mode = SG_MODE_MONITOR;
-	cfg->prefix_len[SG_FAMILY_V4][SG_LEVEL_SOURCE] = 32;
-	cfg->prefix_len[SG_FAMILY_V4][SG_LEVEL_SUBNET] = 24;
-	cfg->prefix_len[SG_FAMILY_V6][SG_LEVEL_SOURCE] = 64;
-	cfg->prefix_len[SG_FAMILY_V6][SG_LEVEL_SUBNET] = 48;
-	/* A person books a few slots a minute; a bot opens hundreds. */
-	src[SG_BUDGET_CONN] = budget(2, NS_PER_S, 20);
-	src[SG_BUDGET_PACKET] = budget(100, NS_PER_S, 400);
-	src[SG_BUDGET_QUOTA] = budget(600, 3600 * NS_PER_S, 600);
-	/*
-	 * A page load is tens of requests in a second or two; a person then
-	 * books every few seconds. A polling session asks many times a second.
-	 */
-	src[SG_BUDGET_REQUEST] = budget(2, NS_PER_S, 100);
-	src[SG_BUDGET_REQUEST_QUOTA] = budget(1800, 3600 * NS_PER_S, 1800);
-	/* A subnet is an office or a carrier NAT: ten times a source. */
-	net[SG_BUDGET_CONN] = budget(20, NS_PER_S, 100);
-	net[SG_BUDGET_PACKET] = budget(2000, NS_PER_S, 4000);
-	net[SG_BUDGET_QUOTA] = budget(6000, 3600 * NS_PER_S, 6000);
-	net[SG_BUDGET_REQUEST] = budget(20, NS_PER_S, 1000);
-	net[SG_BUDGET_REQUEST_QUOTA] = budget(18000, 3600 * NS_PER_S, 18000);
-	s->max_bans = SG_BAN_DEFAULT_ENTRIES;
-	/* Bans for flagrant abuse only: a busy shared address is limited. */
-	cfg->min_excess_milli = 5000;
-	cfg->ban_after = 20;
-	cfg->ban_window_ns = 60 * NS_PER_S;
-	cfg->ban_time_ns = 5 * 60 * NS_PER_S;
-	cfg->ban_max_ns = 24 * 3600 * NS_PER_S;
-	cfg->ban_memory_ns = 24 * 3600 * NS_PER_S;
-	cfg->events = budget(50, NS_PER_S, 100);
-	sg_conf_fleet_defaults(&s->fleet);
-}
 
 int sg_conf_error_at(struct sg_conf *c, unsigned int line, const char *fmt, ...)
 {
@@ -153,7 +94,7 @@ static int begin_service(struct sg_conf *c, const char *name)
 }
 
 /* "[type]" or "[service NAME]"; line has no comment and no edge blanks. */
-static int begin_section(struct sg_conf *c, const char *line)
+int sg_conf_begin_section(struct sg_conf *c, const char *line)
 {
 	char head[96], type[16] = "", name[64] = "", extra[2] = "";
 	size_t n = strlen(line);
@@ -196,87 +137,6 @@ static int begin_section(struct sg_conf *c, const char *line)
 	c->header_line = c->line;
 	c->section_keys = 0;
 	return 0;
-}
-
-/* Reads one raw line into str; false (after an error) if it cannot. */
-static bool read_raw_line(struct sg_conf *c, char *str, int num, size_t *len)
-{
-	size_t n = 0;
-	int ch;
-
-	while ((ch = getc_unlocked(c->f)) != '\n' && ch != EOF) {
-		if (ch == 0 || ch == 0x7f ||
-		    (ch < 0x20 && ch != '\t' && ch != '\r')) {
-			sg_conf_error(
-				c,
-				"binary data (byte 0x%02x), not a config file",
-				ch);
-			return false;
-		}
-		if (n + 2 >= (size_t)num) {
-			sg_conf_error(c, "line is longer than %d characters",
-				      num - 3);
-			return false;
-		}
-		str[n++] = (char)ch;
-	}
-	if (ch == EOF && ferror(c->f)) {
-		snprintf(c->err, sizeof(c->err), "%s: %s", c->path,
-			 strerror(errno ? errno : EIO));
-		c->failed = true;
-		return false;
-	}
-	if (ch == EOF && n) {
-		sg_conf_error(c, "the file ends inside this line (no newline "
-				 "at the end): half written?");
-		return false;
-	}
-	str[n] = '\0';
-	*len = n;
-	return ch != EOF || n;
-}
-
-static bool is_blank(char ch)
-{
-	return ch == ' ' || ch == '\t' || ch == '\r';
-}
-
-/*
- * inih's ini_reader: hands inih one physical line at a time, so c->line is
- * the line of every handler call. Lines reach inih without indentation
- * (inih would take an indented line for a continuation) and without
- * comments, and section headers are handled here: inih tells nothing of a
- * section that has no keys.
- */
-static char *conf_reader(char *str, int num, void *stream)
-{
-	struct sg_conf *c = stream;
-	size_t n, skip, i;
-
-	c->line++;
-	if (c->failed || !read_raw_line(c, str, num, &n))
-		return NULL;
-	skip = c->line == 1 && !strncmp(str, "\xef\xbb\xbf", 3) ? 3 : 0;
-	while (is_blank(str[skip]))
-		skip++;
-	memmove(str, str + skip, n - skip + 1);
-	for (i = 0; str[i]; i++)
-		if ((str[i] == '#' || str[i] == ';') &&
-		    (!i || is_blank(str[i - 1])))
-			break;
-	while (i && is_blank(str[i - 1]))
-		i--;
-	str[i] = '\0';
-	if (str[0] == '[' && begin_section(c, str))
-		return NULL;
-	if (str[0] && str[0] != '[' && !strpbrk(str, "=:")) {
-		sg_conf_error(
-			c,
-			"'%.40s' is not 'key = value', a [section] or a comment",
-			str);
-		return NULL;
-	}
-	return str;
 }
 
 static int conf_handler(void *user, const char *section, const char *name,
@@ -567,7 +427,7 @@ int sg_settings_load(const char *path, struct sg_settings *s, char *err,
 	/* libinih sizes its line buffer from this global (Debian's build). */
 	max_line = ini_max_line;
 	ini_max_line = CONF_LINE_MAX;
-	ret = ini_parse_stream(conf_reader, c, conf_handler, c);
+	ret = ini_parse_stream(sg_conf_reader, c, conf_handler, c);
 	ini_max_line = max_line;
 	fclose(c->f);
 	if (ret > 0)

@@ -85,6 +85,10 @@ extern const struct sg_conf_key *const sg_conf_keys[SG_SEC_COUNT];
 int sg_conf_error_at(struct sg_conf *c, unsigned int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 #define sg_conf_error(c, ...) sg_conf_error_at((c), (c)->line, __VA_ARGS__)
+/* "[type]" or "[type NAME]": the section keys that follow go to (config.c). */
+int sg_conf_begin_section(struct sg_conf *c, const char *line);
+/* libinih's line reader over c->f, counting c->line (config_read.c). */
+char *sg_conf_reader(char *str, int num, void *stream);
 
 /* The service the current [service NAME] section describes. */
 static inline struct sg_service_conf *sg_conf_service(struct sg_conf *c)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include "sg.h"
+#include "explain.h"
 
 /* Units the program keeps each kind's arrival time in (slotguard.h). */
 static unsigned int sg_kind_shift(unsigned int kind)

@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "pincheck.h"
+#include "pins.h"
 
 #define SG_INNER_SEEN_MAX 64
 #define SG_OUTER_KEY_MAX  64

@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "sg.h"
+#include "pins.h"
 
 /* What a symlink at path points to, for the message that refuses it. */
 static void sg_symlink_error(int parent_fd, const char *name, const char *path,

@@ -15,16 +15,15 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include "sg.h"
-
-#define BATCH 8192
+#include "sets_int.h"
+#include "pins.h"
 
 static int sg_outer_map(unsigned int family)
 {
 	return family == SG_FAMILY_V4 ? SG_MAP_SETS_V4 : SG_MAP_SETS_V6;
 }
 
-static size_t sg_lpm_key_size(unsigned int family)
+size_t sg_sets_key_size(unsigned int family)
 {
 	return family == SG_FAMILY_V4 ? sizeof(struct sg_lpm_v4_key)
 				      : sizeof(struct sg_lpm_v6_key);
@@ -38,7 +37,7 @@ static int sg_trie_create(unsigned int family)
 	fd = bpf_map_create(
 		BPF_MAP_TYPE_LPM_TRIE,
 		family == SG_FAMILY_V4 ? "sg_entries_v4" : "sg_entries_v6",
-		sg_lpm_key_size(family), sizeof(struct sg_set_entry),
+		sg_sets_key_size(family), sizeof(struct sg_set_entry),
 		SG_SET_MAX_ENTRIES, &opts);
 	return fd < 0 ? -errno : fd;
 }
@@ -87,8 +86,7 @@ static int sg_pinned_with_id(const struct sg_state *st, const char *name,
 	return fd;
 }
 
-/* fd of the trie now in the slot, -ENOENT if the slot is empty. */
-static int sg_trie_fd(const struct sg_state *st, unsigned int family)
+int sg_sets_trie_fd(const struct sg_state *st, unsigned int family)
 {
 	char name[32];
 	__u32 zero = 0, id;
@@ -152,140 +150,14 @@ int sg_sets_ensure(const struct sg_state *st)
 	return 0;
 }
 
-static void sg_key_of(const struct sg_cidr *c, struct sg_lpm_v6_key *key)
+void sg_sets_key_of(const struct sg_cidr *c, struct sg_lpm_v6_key *key)
 {
 	memset(key, 0, sizeof(*key));
 	key->prefixlen = c->prefixlen;
 	memcpy(key->addr, c->addr, c->family == SG_FAMILY_V4 ? 4 : 16);
 }
 
-static void sg_item_of(unsigned int family, const void *k,
-		       const struct sg_set_entry *e, struct sg_set_item *it)
-{
-	const struct sg_lpm_v6_key *key = k;
-
-	memset(it, 0, sizeof(*it));
-	it->cidr.family = family;
-	it->cidr.prefixlen = key->prefixlen;
-	memcpy(it->cidr.addr, key->addr, family == SG_FAMILY_V4 ? 4 : 16);
-	it->set = e->set;
-	it->flags = e->flags & SG_ENTRY_RUNTIME;
-	it->added_ns = e->added_ns;
-}
-
-struct sg_item_vec {
-	struct sg_set_item *v;
-	size_t n, cap;
-};
-
-static int sg_vec_reserve(struct sg_item_vec *vec, size_t more)
-{
-	struct sg_set_item *grown;
-	size_t cap = vec->cap ? vec->cap : 256;
-
-	while (cap < vec->n + more)
-		cap *= 2;
-	if (cap == vec->cap)
-		return 0;
-	grown = realloc(vec->v, cap * sizeof(*grown));
-	if (!grown)
-		return -ENOMEM;
-	vec->v = grown;
-	vec->cap = cap;
-	return 0;
-}
-
-/* Element by element, for kernels without batch ops on LPM tries. */
-static int sg_trie_walk(int fd, unsigned int family, struct sg_item_vec *vec)
-{
-	struct sg_lpm_v6_key key, next;
-	struct sg_set_entry e;
-	void *prev = NULL;
-	int ret;
-
-	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		if (!bpf_map_lookup_elem(fd, &next, &e)) {
-			ret = sg_vec_reserve(vec, 1);
-			if (ret)
-				return ret;
-			sg_item_of(family, &next, &e, &vec->v[vec->n++]);
-		}
-		key = next;
-		prev = &key;
-	}
-	return errno == ENOENT ? 0 : -errno;
-}
-
-static int sg_trie_read(int fd, unsigned int family, struct sg_item_vec *vec)
-{
-	size_t klen = sg_lpm_key_size(family);
-	struct sg_set_entry *vals = malloc(BATCH * sizeof(*vals));
-	char *keys = malloc(BATCH * klen);
-	struct sg_lpm_v6_key in, out;
-	void *pin = NULL;
-	__u32 i, count;
-	int ret = 0, done = 0;
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-
-	if (!vals || !keys)
-		ret = -ENOMEM;
-	while (!ret && !done) {
-		count = BATCH;
-		if (bpf_map_lookup_batch(fd, pin, &out, keys, vals, &count,
-					 &opts)) {
-			if (errno == EINVAL || errno == 524 /* ENOTSUPP */ ||
-			    errno == EOPNOTSUPP) {
-				ret = pin ? -errno
-					  : sg_trie_walk(fd, family, vec);
-				break;
-			}
-			if (errno != ENOENT)
-				ret = -errno;
-			done = 1;
-		}
-		if (!ret)
-			ret = sg_vec_reserve(vec, count);
-		for (i = 0; !ret && i < count; i++)
-			sg_item_of(family, keys + i * klen, &vals[i],
-				   &vec->v[vec->n++]);
-		in = out;
-		pin = &in;
-	}
-	free(vals);
-	free(keys);
-	return ret;
-}
-
-int sg_sets_dump(const struct sg_state *st, struct sg_set_item **out,
-		 size_t *count)
-{
-	struct sg_item_vec vec = {};
-	unsigned int family;
-	int fd, ret = 0;
-
-	for (family = 0; family < SG_FAMILY_COUNT && !ret; family++) {
-		fd = sg_trie_fd(st, family);
-		if (fd == -ENOENT)
-			continue;
-		if (fd < 0) {
-			ret = fd;
-			break;
-		}
-		ret = sg_trie_read(fd, family, &vec);
-		close(fd);
-	}
-	if (!ret)
-		ret = sg_vec_reserve(&vec, 1); /* never NULL for callers */
-	if (ret) {
-		free(vec.v);
-		return ret;
-	}
-	*out = vec.v;
-	*count = vec.n;
-	return 0;
-}
-
-static int sg_item_cmp(const void *a, const void *b)
+int sg_sets_item_cmp(const void *a, const void *b)
 {
 	const struct sg_set_item *x = a, *y = b;
 
@@ -345,9 +217,9 @@ static int sg_trie_fill(int fd, unsigned int family,
 			const struct sg_set_item *items, size_t n,
 			const __u8 *allowed)
 {
-	size_t klen = sg_lpm_key_size(family), i, b = 0;
-	struct sg_set_entry *vals = malloc(BATCH * sizeof(*vals));
-	char *keys = malloc(BATCH * klen);
+	size_t klen = sg_sets_key_size(family), i, b = 0;
+	struct sg_set_entry *vals = malloc(SG_SETS_BATCH * sizeof(*vals));
+	char *keys = malloc(SG_SETS_BATCH * klen);
 	struct sg_lpm_v6_key key;
 	__u32 count;
 	int ret = 0;
@@ -357,7 +229,7 @@ static int sg_trie_fill(int fd, unsigned int family,
 		ret = -ENOMEM;
 	for (i = 0; !ret && i <= n; i++) {
 		if (i < n && items[i].cidr.family == family) {
-			sg_key_of(&items[i].cidr, &key);
+			sg_sets_key_of(&items[i].cidr, &key);
 			memcpy(keys + b * klen, &key, klen);
 			vals[b] = (struct sg_set_entry){
 				.added_ns = items[i].added_ns,
@@ -368,7 +240,7 @@ static int sg_trie_fill(int fd, unsigned int family,
 			};
 			b++;
 		}
-		if (b && (b == BATCH || i == n)) {
+		if (b && (b == SG_SETS_BATCH || i == n)) {
 			count = b;
 			if (bpf_map_update_batch(fd, keys, vals, &count,
 						 &opts)) {
@@ -430,9 +302,9 @@ int sg_sets_install(const struct sg_state *st, struct sg_set_item *items,
 	allowed = calloc(n ? n : 1, 1);
 	if (!allowed)
 		return -ENOMEM;
-	qsort(items, n, sizeof(*items), sg_item_cmp);
+	qsort(items, n, sizeof(*items), sg_sets_item_cmp);
 	for (i = 1, kept = n ? 1 : 0; i < n; i++) /* a prefix once */
-		if (sg_item_cmp(&items[kept - 1], &items[i]))
+		if (sg_sets_item_cmp(&items[kept - 1], &items[i]))
 			items[kept++] = items[i];
 	n = kept;
 	ret = sg_set_actions(st, action);
@@ -487,7 +359,7 @@ static int sg_items_find(const struct sg_set_item *items, size_t n,
 	struct sg_set_item key = { .cidr = *c };
 	const struct sg_set_item *hit;
 
-	hit = bsearch(&key, items, n, sizeof(*items), sg_item_cmp);
+	hit = bsearch(&key, items, n, sizeof(*items), sg_sets_item_cmp);
 	return hit ? (int)(hit - items) : -1;
 }
 
@@ -502,7 +374,7 @@ int sg_set_change(const struct sg_state *st, const struct sg_set_change *ch,
 	ret = sg_sets_dump(st, &items, &n);
 	if (ret)
 		return ret;
-	qsort(items, n, sizeof(*items), sg_item_cmp);
+	qsort(items, n, sizeof(*items), sg_sets_item_cmp);
 	/* Deletions and a replace's drop first, on the sorted dump. */
 	for (i = 0; i < ch->n_del && !ret; i++) {
 		at = sg_items_find(items, n, &ch->del[i]);
@@ -551,80 +423,5 @@ int sg_set_change(const struct sg_state *st, const struct sg_set_change *ch,
 	if (!ret)
 		ret = sg_sets_install(st, items, n);
 	free(items);
-	return ret;
-}
-
-int sg_set_dump(const struct sg_state *st, unsigned int set,
-		struct sg_set_item **out, size_t *count)
-{
-	size_t n, i, kept = 0;
-	int ret = sg_sets_dump(st, out, &n);
-
-	if (ret)
-		return ret;
-	for (i = 0; i < n; i++)
-		if ((*out)[i].set == set)
-			(*out)[kept++] = (*out)[i];
-	qsort(*out, kept, sizeof(**out), sg_item_cmp);
-	*count = kept;
-	return 0;
-}
-
-int sg_set_counts(const struct sg_state *st,
-		  size_t counts[SG_MAX_SETS][SG_FAMILY_COUNT])
-{
-	struct sg_set_item *items;
-	size_t n, i;
-	int ret = sg_sets_dump(st, &items, &n);
-
-	if (ret)
-		return ret;
-	memset(counts, 0, sizeof(size_t) * SG_MAX_SETS * SG_FAMILY_COUNT);
-	for (i = 0; i < n; i++)
-		if (items[i].set < SG_MAX_SETS)
-			counts[items[i].set][items[i].cidr.family & 1]++;
-	free(items);
-	return 0;
-}
-
-int sg_set_contains(const struct sg_state *st, unsigned int set,
-		    const struct sg_cidr *c)
-{
-	struct sg_set_entry e;
-	struct sg_lpm_v6_key key;
-	int fd = sg_trie_fd(st, c->family), found;
-
-	if (fd == -ENOENT)
-		return 0;
-	if (fd < 0)
-		return fd;
-	sg_key_of(c, &key);
-	found = !bpf_map_lookup_elem(fd, &key, &e) &&
-		e.prefixlen == c->prefixlen && e.set == set;
-	close(fd);
-	return found;
-}
-
-int sg_set_match(const struct sg_state *st, const struct sg_cidr *addr,
-		 struct sg_set_item *out)
-{
-	struct sg_set_entry e;
-	struct sg_lpm_v6_key key;
-	int fd = sg_trie_fd(st, addr->family), ret = 0;
-
-	if (fd == -ENOENT)
-		return -ENOENT;
-	if (fd < 0)
-		return fd;
-	sg_key_of(addr, &key);
-	if (bpf_map_lookup_elem(fd, &key, &e))
-		ret = -errno;
-	else
-		sg_item_of(addr->family, &key, &e, out);
-	if (!ret) {
-		sg_cidr_truncate(&out->cidr, e.prefixlen);
-		out->flags |= e.flags & SG_ENTRY_ALLOWED;
-	}
-	close(fd);
 	return ret;
 }

@@ -349,55 +349,8 @@ int sg_policy_changed(const struct sg_state *st);
 /* Write services, ports and destinations; removes what is gone. */
 int sg_services_apply(const struct sg_state *st, const struct sg_settings *s);
 
-/* ---- the pin directory (pins.c) ------------------------------------ */
+/* ---- the pin directory (pins.h) ------------------------------------ */
 #define SG_PIN_DAEMON_DIR "daemon" /* flock'ed by the one `slotguard run` */
-
-/*
- * Open dir (O_RDONLY directory fd) walking from "/" one component at a
- * time, refusing any symlink on the way (-ELOOP, err says which); create
- * makes the last component (0700) when absent. The directory must be on
- * bpffs (-EINVAL).
- */
-int sg_pin_dir_open(const char *dir, bool create, int *dir_fd, char *err,
-		    size_t err_len);
-/* rmdir of dir through its parent, walked as above. */
-int sg_pin_dir_remove(const char *dir, char *err, size_t err_len);
-/* Objects under the directory fd, never through a symlink (-ELOOP). */
-int sg_pin_get(int dir_fd, const char *name); /* fd or -errno */
-int sg_pin_put(int dir_fd, int fd, const char *name);
-int sg_pin_remove(int dir_fd, const char *name);
-int sg_pin_rename(int dir_fd, const char *from, const char *to);
-
-enum sg_pin_kind {
-	SG_PIN_MAP,
-	SG_PIN_PROG,
-	SG_PIN_LINK,
-	SG_PIN_DIR,
-	SG_PIN_SYMLINK,
-	SG_PIN_OTHER,
-};
-int sg_pin_kind(int dir_fd, const char *name); /* enum sg_pin_kind or -errno */
-int sg_fd_kind(int fd); /* SG_PIN_MAP, _PROG, _LINK or _OTHER */
-/* err = "DIR/NAME: what ret means" (a symlink: where it points); ret. */
-int sg_pin_error(int dir_fd, const char *dir, const char *name, int ret,
-		 char *err, size_t err_len);
-const char *sg_pin_kind_name(int kind);
-
-/* What a map is: compared between a pin and the compiled object. */
-struct sg_map_shape {
-	__u32 type, key_size, value_size, max_entries, flags;
-	__u32 id; /* of a map in the kernel; 0 for a definition */
-};
-struct bpf_map;
-void sg_map_shape_of(const struct bpf_map *map, struct sg_map_shape *s);
-int sg_map_shape_fd(int fd, struct sg_map_shape *s);
-/*
- * 0 if have is want; -EPROTO if type, sizes or flags differ, -ERANGE if
- * only max_entries does (check_max). why lists each difference.
- */
-int sg_map_shape_cmp(const struct sg_map_shape *have,
-		     const struct sg_map_shape *want, bool check_max, char *why,
-		     size_t why_len);
 
 /* ---- sets (sets.c): allow (0), deny (1) and named sets ----------- */
 /*
@@ -528,82 +481,5 @@ int sg_ban_get(const struct sg_state *st, const struct sg_cidr *c,
 int sg_bans_sync_levels(const struct sg_state *st, bool member_bans);
 /* Rebuild the half of the ban filter not in use from sg_bans, switch. */
 int sg_ban_filter_rebuild(const struct sg_state *st);
-
-/* ---- explain (explain.c): one source as the program sees it ------ */
-struct sg_explain_budget {
-	bool on;
-	__u64 burst, tokens; /* whole tokens left now */
-	__u64 next_token_ns; /* when empty: until the next one */
-};
-struct sg_explain_level {
-	bool on;      /* the level has a budget */
-	bool tracked; /* it has a tracking entry (else: its budgets are full) */
-	bool window_live, limited;
-	struct sg_cidr prefix;
-	struct sg_explain_budget budget[SG_BUDGET_KIND_COUNT];
-	__u32 window_ms, packets, conns, requests, violations;
-	unsigned int stacks; /* kinds of TCP stacks its SYNs came from */
-};
-struct sg_explain {
-	struct sg_cidr addr;
-	__u64 now; /* sg clock */
-	bool in_set, allowed, banned;
-	struct sg_set_item entry; /* the longest set entry covering addr */
-	struct sg_set_conf set;	  /* its set */
-	struct sg_ban_entry ban;  /* the live ban covering addr */
-	struct sg_explain_level level[SG_LEVEL_COUNT];
-	struct sg_explain_budget set_budget[SG_BUDGET_KIND_COUNT];
-	__u32 min_excess_milli, ban_after;
-	__u8 mode; /* SG_MODE_*: a drop is a would-drop in monitor mode */
-};
-/* Read everything the program keeps about addr; changes nothing. */
-int sg_explain(const struct sg_state *st, const struct sg_cidr *addr,
-	       struct sg_explain *out);
-/* What the next frame of a kind would get, in the program's order. */
-struct sg_explain_outcome {
-	int drop;	     /* 1: dropped (or a would-drop in monitor mode) */
-	unsigned int reason; /* enum sg_reason */
-	int kind;	     /* the budget kind that says no, or -1 */
-};
-struct sg_explain_outcome
-sg_explain_next(const struct sg_explain *e,
-		const struct sg_explain_budget *ceiling, bool conn,
-		bool request);
-/* Tokens of a budget whose arrival time is ahead ns ahead of now. */
-void sg_explain_budget(const struct sg_budget *b, __u64 ahead,
-		       struct sg_explain_budget *out);
-/* ---- state file (statefile*.c): bans and runtime entries ----------- */
-#define SG_STATE_FILE "state.json" /* in the settings' state_dir */
-struct sg_saved_entry {
-	struct sg_cidr cidr;
-	char set[SG_SET_NAME_LEN]; /* the set's name: ids may change */
-	__u64 added_unix_ns;
-};
-struct sg_saved_state {
-	struct sg_ban_entry *bans; /* since_ns and until_ns: wall clock */
-	size_t n_bans;
-	struct sg_saved_entry *entries; /* set entries commands added */
-	size_t n_entries;
-	size_t skipped; /* records of a read file that made no sense */
-	__u64 written_unix_ns;
-};
-/* Every ban and runtime entry of the pinned state, times made wall clock. */
-int sg_saved_state_collect(const struct sg_state *st,
-			   struct sg_saved_state *out);
-/* DIR/state.json, atomically (temporary file, fsync, rename). */
-int sg_saved_state_write(const char *dir, const struct sg_saved_state *s,
-			 char *err, size_t err_len);
-/* -ENOENT when there is none; -EINVAL (err set) when it is not ours. */
-int sg_saved_state_read(const char *dir, struct sg_saved_state *s, char *err,
-			size_t err_len);
-void sg_saved_state_free(struct sg_saved_state *s);
-struct sg_restore_report {
-	size_t bans, bans_active, bans_forgotten;
-	size_t entries, entries_shadowed, entries_set_gone;
-};
-/* Put a read state back into maps the settings were just applied to. */
-int sg_saved_state_restore(const struct sg_state *st,
-			   const struct sg_saved_state *s,
-			   struct sg_restore_report *rep);
 
 #endif /* SLOTGUARD_SG_H */

@@ -18,6 +18,7 @@
 #include "sg.h"
 #include "pincheck.h"
 #include "slotguard.skel.h"
+#include "pins.h"
 
 const char *const sg_map_names[SG_MAP_COUNT] = {
 	[SG_MAP_CONFIG] = "sg_config",

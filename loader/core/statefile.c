@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 #include "sg.h"
+#include "statefile.h"
 
 #define SG_STATE_FORMAT	 "slotguard-state"
 #define SG_STATE_VERSION 1

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <json-c/json.h>
 #include "sg.h"
+#include "statefile.h"
 
 static __u64 sg_unix_now_ns(void)
 {

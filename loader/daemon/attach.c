@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include "daemon.h"
 #include "slotguard.skel.h"
+#include "core/pins.h"
 
 static bool sg_configured(const struct sg_daemon *d, const char *name)
 {

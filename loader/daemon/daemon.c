@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 #include "daemon.h"
 #include "slotguard.skel.h"
+#include "core/pins.h"
 
 /* Only the user slotguard runs as may write where its filter lives. */
 static int sg_check_owner(const char *dir, int fd, char *err, size_t len)

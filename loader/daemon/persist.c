@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "daemon.h"
+#include "core/statefile.h"
 
 int sg_persist_prepare(struct sg_daemon *d, char *err, size_t len)
 {

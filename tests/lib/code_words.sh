@@ -54,7 +54,7 @@ code_commands() {
 	local obj fn file cmds
 	for obj in $(code_objects); do
 		fn=$(_code_object_fn "$obj")
-		file=$(grep -l "^int $fn(" "$CODE_ROOT"/loader/cli/*.c | head -n 1)
+		file=$(grep -l "^int $fn(" "$CODE_ROOT"/loader/cli/*.c "$CODE_ROOT"/loader/cli/verbs/*.c | head -n 1)
 		cmds=
 		[ -n "$file" ] && cmds=$(CODE_TYPE=sg_cmd _code_table "$file" |
 			awk '{ print $2 }')
@@ -69,7 +69,7 @@ code_commands() {
 # code_long_options : every long option name the CLI knows, once, sorted.
 code_long_options() {
 	grep -ho '{ *"[a-z][a-z0-9-]*", *\(no\|required\|optional\)_argument' \
-		"$CODE_ROOT"/loader/cli/*.c | sed 's/{ *"\([^"]*\)".*/\1/' | sort -u
+		"$CODE_ROOT"/loader/cli/*.c "$CODE_ROOT"/loader/cli/verbs/*.c | sed 's/{ *"\([^"]*\)".*/\1/' | sort -u
 }
 
 # code_conf_keys : "SECTION KEY" per line, sorted. The sections are the

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include "harness.h"
 #include "limits_common.h"
+#include "core/explain.h"
 
 #define SET_A	4 /* a named limit set */
 #define PSH_ACK (SG_TH_PSH | SG_TH_ACK)

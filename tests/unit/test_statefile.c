@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "harness.h"
 #include "limits_common.h"
+#include "core/statefile.h"
 
 static void ban_config(struct sg_config *c)
 {

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
-#include "cli.h"
+#include "cli/cli.h"
 #include "lists.h"
-#include "report.h"
+#include "cli/report.h"
 
 static int item_cmp(const void *a, const void *b)
 {

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <json-c/json.h>
-#include "cli.h"
+#include "cli/cli.h"
 #include "status.h"
 #include "fleet/fleet.h"
 

@@ -11,8 +11,9 @@
 #include <bpf/bpf.h>
 #include <linux/in.h>
 #include <json-c/json.h>
-#include "cli.h"
-#include "report.h"
+#include "cli/cli.h"
+#include "cli/report.h"
+#include "core/explain.h"
 
 static const char explain_usage[] =
 	"Usage: slotguard explain ADDR [--service NAME] [--json]\n"

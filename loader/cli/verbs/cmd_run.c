@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <linux/capability.h>
-#include "cli.h"
+#include "cli/cli.h"
 #include "daemon/daemon.h"
 #include "daemon/metrics.h"
 #include "fleet/fleet.h"

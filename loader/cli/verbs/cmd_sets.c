@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
-#include "cli.h"
+#include "cli/cli.h"
 #include "core/mapread.h"
 #include "lists.h"
-#include "report.h"
+#include "cli/report.h"
 
 static const char set_usage[] =
 	"Usage: slotguard set COMMAND [ARGS]\n"

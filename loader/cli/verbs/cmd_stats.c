@@ -12,7 +12,7 @@
 #include <time.h>
 #include <bpf/bpf.h>
 #include <json-c/json.h>
-#include "cli.h"
+#include "cli/cli.h"
 #include "core/mapread.h"
 #include "stats.h"
 

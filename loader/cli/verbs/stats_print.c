@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 #include <json-c/json.h>
-#include "cli.h"
-#include "report.h"
+#include "cli/cli.h"
+#include "cli/report.h"
 #include "stats.h"
 
 const char *stats_iface_name(const struct stats_sample *s, __u32 slot)

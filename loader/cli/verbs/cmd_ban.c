@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
-#include "cli.h"
-#include "report.h"
+#include "cli/cli.h"
+#include "cli/report.h"
 #include "fleet/fleet.h"
 
 #define SG_MANUAL_BAN_DEFAULT_NS (3600ULL * 1000000000ULL)

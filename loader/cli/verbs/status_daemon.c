@@ -7,8 +7,8 @@
  */
 #include <string.h>
 #include <time.h>
-#include "cli.h"
-#include "report.h"
+#include "cli/cli.h"
+#include "cli/report.h"
 #include "status.h"
 
 static __u64 unix_now_ns(void)

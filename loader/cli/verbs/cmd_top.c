@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
-#include "cli.h"
-#include "report.h"
+#include "cli/cli.h"
+#include "cli/report.h"
 #include "core/mapread.h"
 #include "top.h"
 

@@ -7,8 +7,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cli.h"
-#include "report.h"
+#include "cli/cli.h"
+#include "cli/report.h"
 
 static const char config_usage[] =
 	"Usage: slotguard config check [--json] [--skip-host-checks] FILE\n"

@@ -5,8 +5,8 @@
  */
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
-#include "cli.h"
-#include "report.h"
+#include "cli/cli.h"
+#include "cli/report.h"
 
 #ifndef SG_VERSION
 #define SG_VERSION "unknown" /* the Makefile passes git describe */

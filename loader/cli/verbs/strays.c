@@ -6,7 +6,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "report.h"
+#include "cli/report.h"
+#include "core/pins.h"
 
 static void sg_stray_add(const char *name, int kind, void *arg)
 {

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "cli.h"
+#include "cli/cli.h"
 
 static const char reload_usage[] =
 	"Usage: slotguard reload [--timeout SECONDS]\n"

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <json-c/json.h>
-#include "cli.h"
-#include "report.h"
+#include "cli/cli.h"
+#include "cli/report.h"
 #include "top.h"
 
 static const char *const kind_names[SG_BUDGET_KIND_COUNT] = {

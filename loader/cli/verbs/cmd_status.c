@@ -14,9 +14,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
-#include "cli.h"
+#include "cli/cli.h"
 #include "core/mapread.h"
-#include "report.h"
+#include "cli/report.h"
 #include "status.h"
 
 #define PROG_MAPS_MAX 64
