@@ -25,6 +25,17 @@ struct sg_replay_report {
 	unsigned int top; /* heaviest prefixes shown */
 };
 
+/* Shared by the two reports (replay_print.c). */
+const struct sg_replay_tally *
+sg_replay_tally_of(const struct sg_replay_report *r, unsigned int i);
+/* Frames of a verdict and reason over every service; of a service. */
+__u64 sg_replay_row(const struct sg_replay_tally *t, unsigned int v,
+		    unsigned int reason);
+__u64 sg_replay_service_frames(const struct sg_replay_tally *t, unsigned int s,
+			       unsigned int v);
+/* "ban", "ban_escalated" or "would_ban", as the daemon's log says. */
+const char *sg_replay_ban_event(const struct sg_replay_ban *b);
+
 void sg_replay_print_text(const struct sg_replay_report *r);
 void sg_replay_print_json(const struct sg_replay_report *r);
 /* Entries of --allow-check with a dropped frame under any config. */

@@ -125,8 +125,8 @@ static void fit_ip_lengths(__u8 *p, __u32 len)
 
 	memcpy(&type, p + off, 2);
 	/* Up to two VLAN tags, as the program parses them. */
-	for (i = 0; i < 2 && (type == htons(ETH_P_8021Q) ||
-			      type == htons(ETH_P_8021AD));
+	for (i = 0; i < 2 &&
+		    (type == htons(ETH_P_8021Q) || type == htons(ETH_P_8021AD));
 	     i++) {
 		off += 4;
 		memcpy(&type, p + off, 2);
@@ -223,8 +223,8 @@ static int to_ethernet(struct sg_capture *c, const struct pcap_pkthdr *h,
 	return 0;
 }
 
-int sg_capture_next(struct sg_capture *c, struct sg_capture_frame *f,
-		    char *err, size_t err_len)
+int sg_capture_next(struct sg_capture *c, struct sg_capture_frame *f, char *err,
+		    size_t err_len)
 {
 	struct pcap_pkthdr *h;
 	const __u8 *data;

@@ -26,13 +26,13 @@
 /* ---- capture.c ------------------------------------------------------ */
 struct sg_capture;
 struct sg_capture_frame {
-	__u64 number;	    /* from 1, as Wireshark numbers them */
-	__u64 offset;	    /* byte offset of its record in the file */
-	__u64 ts_ns;	    /* capture time, Unix ns */
-	__u32 len;	    /* the frame's length on the wire */
-	__u32 eth_len;	    /* bytes at eth */
-	bool outgoing;	    /* the host sent it (cooked captures): no XDP saw it */
-	const __u8 *eth;    /* the frame as an Ethernet frame */
+	__u64 number;	 /* from 1, as Wireshark numbers them */
+	__u64 offset;	 /* byte offset of its record in the file */
+	__u64 ts_ns;	 /* capture time, Unix ns */
+	__u32 len;	 /* the frame's length on the wire */
+	__u32 eth_len;	 /* bytes at eth */
+	bool outgoing;	 /* the host sent it (cooked captures): no XDP saw it */
+	const __u8 *eth; /* the frame as an Ethernet frame */
 };
 /* 0, or -errno with err = "FILE: reason". */
 int sg_capture_open(const char *path, struct sg_capture **out, char *err,
@@ -41,8 +41,8 @@ int sg_capture_open(const char *path, struct sg_capture **out, char *err,
  * The next frame: 1, 0 at the end, or -EINVAL with err = "FILE: frame N
  * at byte B: reason" (truncated, absurd lengths, a link header cut short).
  */
-int sg_capture_next(struct sg_capture *c, struct sg_capture_frame *f,
-		    char *err, size_t err_len);
+int sg_capture_next(struct sg_capture *c, struct sg_capture_frame *f, char *err,
+		    size_t err_len);
 /* "pcap" or "pcapng"; the link type as libpcap names it ("EN10MB"). */
 const char *sg_capture_format(const struct sg_capture *c);
 const char *sg_capture_link(const struct sg_capture *c);
@@ -97,8 +97,8 @@ int sg_replay_tally_init(struct sg_replay_tally *t,
 void sg_replay_tally_free(struct sg_replay_tally *t);
 void sg_replay_tally_hit(struct sg_replay_tally *t,
 			 const struct sg_replay_hit *h, __u64 bytes);
-int sg_replay_tally_event(struct sg_replay_tally *t,
-			  const struct sg_event *ev, __u64 time_ns);
+int sg_replay_tally_event(struct sg_replay_tally *t, const struct sg_event *ev,
+			  __u64 time_ns);
 /* The n heaviest prefixes by packets, malloc'ed, into *out. */
 int sg_replay_tally_top(const struct sg_replay_tally *t, size_t n,
 			struct sg_replay_prefix **out, size_t *count);
@@ -137,7 +137,8 @@ int sg_replay_run_frame(struct sg_replay_run *r,
 			struct sg_replay_hit *hit);
 /* Drain the last events. */
 void sg_replay_run_finish(struct sg_replay_run *r);
-const struct sg_replay_tally *sg_replay_run_tally(const struct sg_replay_run *r);
+const struct sg_replay_tally *
+sg_replay_run_tally(const struct sg_replay_run *r);
 const struct sg_settings *sg_replay_run_settings(const struct sg_replay_run *r);
 /* The name of set id (from the config), or NULL. */
 const char *sg_replay_run_set_name(const struct sg_replay_run *r,

@@ -34,8 +34,8 @@ struct sg_replay_run {
 	struct sg_daemon *d; /* d->st: the private maps */
 	struct sg_settings *s;
 	struct ring_buffer *events;
-	struct sg_config *cfg;	  /* mmap'ed sg_config[0] */
-	struct sg_trace *trace;	  /* mmap'ed sg_trace[0] */
+	struct sg_config *cfg;	/* mmap'ed sg_config[0] */
+	struct sg_trace *trace; /* mmap'ed sg_trace[0] */
 	size_t cfg_len, trace_len;
 	int prog_fd;
 	union bpf_attr attr; /* BPF_PROG_TEST_RUN's, but for the frame */

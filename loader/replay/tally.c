@@ -12,8 +12,7 @@
 
 #define SLOTS (2 * SG_REPLAY_PREFIXES_MAX) /* a power of two */
 
-int sg_replay_tally_init(struct sg_replay_tally *t,
-			 const struct sg_config *cfg)
+int sg_replay_tally_init(struct sg_replay_tally *t, const struct sg_config *cfg)
 {
 	memset(t, 0, sizeof(*t));
 	t->prefixes = calloc(SLOTS, sizeof(*t->prefixes));
@@ -45,8 +44,8 @@ static __u64 hash_addr(__u8 family, const __u8 *addr)
 	return a ^ (a >> 31);
 }
 
-static struct sg_replay_prefix *
-prefix_slot(struct sg_replay_tally *t, const struct sg_replay_hit *h)
+static struct sg_replay_prefix *prefix_slot(struct sg_replay_tally *t,
+					    const struct sg_replay_hit *h)
 {
 	struct sg_cidr c = { .family = h->family };
 	struct sg_replay_prefix *p;
@@ -86,7 +85,8 @@ void sg_replay_tally_hit(struct sg_replay_tally *t,
 	c->bytes += bytes;
 	if (h->set < SG_MAX_SETS)
 		t->sets[h->set][h->verdict % SG_VERDICT_COUNT]++;
-	/* Frames of no service (not IP, unprotected) have no source to weigh. */
+	/* Frames of no service (not IP, unprotected) have no source to weigh.
+	 */
 	if (!h->service && h->reason != SG_REASON_FRAGMENT)
 		return;
 	p = prefix_slot(t, h);
@@ -103,8 +103,8 @@ void sg_replay_tally_hit(struct sg_replay_tally *t,
 	}
 }
 
-int sg_replay_tally_event(struct sg_replay_tally *t,
-			  const struct sg_event *ev, __u64 time_ns)
+int sg_replay_tally_event(struct sg_replay_tally *t, const struct sg_event *ev,
+			  __u64 time_ns)
 {
 	struct sg_replay_ban *b, *grown;
 	size_t cap;

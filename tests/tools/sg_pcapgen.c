@@ -162,8 +162,7 @@ static void emit(struct gen *g, const struct sg_frame *f)
 	}
 }
 
-static void person(struct gen *g, struct sg_pkt_spec *s, char *src,
-		   size_t len)
+static void person(struct gen *g, struct sg_pkt_spec *s, char *src, size_t len)
 {
 	long long k = (long long)(next_rand(g) % (__u64)g->people);
 	__u64 r = next_rand(g);
@@ -205,7 +204,8 @@ static void one_frame(struct gen *g)
 		s.vlan_id[0] = 66;
 	}
 	if (r % 20 == 0) {
-		snprintf(src, sizeof(src), "10.20.0.%u", (unsigned)(r >> 8) % 250);
+		snprintf(src, sizeof(src), "10.20.0.%u",
+			 (unsigned)(r >> 8) % 250);
 		s.proto = IPPROTO_UDP;
 		s.sport = 5353;
 		s.dport = 53;
@@ -233,8 +233,8 @@ static int opt_link(const char *name)
 	for (i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 		if (!strcmp(name, links[i].name))
 			return (int)i;
-	fprintf(stderr, "sg_pcapgen: --link %s: ether, vlan, sll, sll2 or raw\n",
-		name);
+	fprintf(stderr,
+		"sg_pcapgen: --link %s: ether, vlan, sll, sll2 or raw\n", name);
 	exit(2);
 }
 
@@ -243,7 +243,8 @@ static long long num(const char *text, long long min, long long max)
 	long long v;
 
 	if (sg_tool_parse_int(text, min, max, &v)) {
-		fprintf(stderr, "sg_pcapgen: '%s' is not a number in %lld..%lld\n",
+		fprintf(stderr,
+			"sg_pcapgen: '%s' is not a number in %lld..%lld\n",
 			text, min, max);
 		exit(2);
 	}
@@ -267,34 +268,65 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct gen g = { .frames = 100000, .people = 2000, .bots = 4,
-			 .rate = 10000, .port = 443, .start = 1767225600,
-			 .bot_pct = 60, .seed = 0x5107 };
+	struct gen g = { .frames = 100000,
+			 .people = 2000,
+			 .bots = 4,
+			 .rate = 10000,
+			 .port = 443,
+			 .start = 1767225600,
+			 .bot_pct = 60,
+			 .seed = 0x5107 };
 	const char *out = NULL;
 	long long i;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "o:n:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'o': out = optarg; break;
-		case 'n': g.frames = num(optarg, 0, 1LL << 40); break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'n':
+			g.frames = num(optarg, 0, 1LL << 40);
+			break;
 		case 'f':
-			if (strcmp(optarg, "pcap") && strcmp(optarg, "pcapng")) {
-				fprintf(stderr, "sg_pcapgen: --format pcap or pcapng\n");
+			if (strcmp(optarg, "pcap") &&
+			    strcmp(optarg, "pcapng")) {
+				fprintf(stderr,
+					"sg_pcapgen: --format pcap or pcapng\n");
 				return 2;
 			}
 			g.pcapng = !strcmp(optarg, "pcapng");
 			break;
-		case 'l': g.link = opt_link(optarg); break;
-		case 'p': g.people = num(optarg, 1, 1000000); break;
-		case 'b': g.bots = num(optarg, 0, 200); break;
-		case 'B': g.bot_pct = num(optarg, 0, 100); break;
-		case 'r': g.rate = num(optarg, 1, 1000000000); break;
-		case 'P': g.port = num(optarg, 1, 65535); break;
-		case 's': g.start = num(optarg, 0, 1LL << 33); break;
-		case 'S': g.seed = (__u64)num(optarg, 1, 1LL << 62); break;
-		case 'h': fputs(usage, stdout); return 0;
-		default: fputs(usage, stderr); return 2;
+		case 'l':
+			g.link = opt_link(optarg);
+			break;
+		case 'p':
+			g.people = num(optarg, 1, 1000000);
+			break;
+		case 'b':
+			g.bots = num(optarg, 0, 200);
+			break;
+		case 'B':
+			g.bot_pct = num(optarg, 0, 100);
+			break;
+		case 'r':
+			g.rate = num(optarg, 1, 1000000000);
+			break;
+		case 'P':
+			g.port = num(optarg, 1, 65535);
+			break;
+		case 's':
+			g.start = num(optarg, 0, 1LL << 33);
+			break;
+		case 'S':
+			g.seed = (__u64)num(optarg, 1, 1LL << 62);
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return 2;
 		}
 	}
 	if (!out || optind != argc) {
