@@ -11,7 +11,7 @@
 
 /* ---- JSON ------------------------------------------------------------- */
 
-#define JADD json_object_object_add
+#define JADD	json_object_object_add
 #define JINT(v) json_object_new_int64((int64_t)(v))
 
 static struct json_object *j_capture(const struct sg_replay_report *r)
@@ -27,8 +27,7 @@ static struct json_object *j_capture(const struct sg_replay_report *r)
 	JADD(o, "out_of_order", JINT(r->out_of_order));
 	JADD(o, "first", sg_json_unix_time(r->first_ts));
 	JADD(o, "last", sg_json_unix_time(r->last_ts));
-	JADD(o, "duration_seconds",
-	     sg_json_seconds(r->last_ts - r->first_ts));
+	JADD(o, "duration_seconds", sg_json_seconds(r->last_ts - r->first_ts));
 	return o;
 }
 
@@ -64,9 +63,11 @@ static struct json_object *j_counters(const struct sg_replay_report *r,
 						       s->services[sv - 1].name)
 					     : NULL);
 				JADD(o, "verdict",
-				     json_object_new_string(sg_verdict_name(v)));
-				JADD(o, "reason", json_object_new_string(
-							  sg_reason_name(reason)));
+				     json_object_new_string(
+					     sg_verdict_name(v)));
+				JADD(o, "reason",
+				     json_object_new_string(
+					     sg_reason_name(reason)));
 				JADD(o, "packets", JINT(c->packets));
 				JADD(o, "bytes", JINT(c->bytes));
 				json_object_array_add(arr, o);
@@ -86,7 +87,8 @@ static struct json_object *j_bans(const struct sg_replay_tally *t)
 		sg_format_cidr(&b->prefix, prefix, sizeof(prefix));
 		o = json_object_new_object();
 		JADD(o, "time", sg_json_unix_time(b->time_ns));
-		JADD(o, "event", json_object_new_string(sg_replay_ban_event(b)));
+		JADD(o, "event",
+		     json_object_new_string(sg_replay_ban_event(b)));
 		JADD(o, "prefix", json_object_new_string(prefix));
 		JADD(o, "budget",
 		     json_object_new_string(sg_reason_name(b->reason)));
@@ -161,9 +163,8 @@ static struct json_object *j_services_sets(const struct sg_replay_report *r,
 		o = json_object_new_object();
 		JADD(o, "service", json_object_new_string(s->services[k].name));
 		JADD(o, "protocol",
-		     json_object_new_string(s->services[k].svc.proto == 17
-						    ? "udp"
-						    : "tcp"));
+		     json_object_new_string(
+			     s->services[k].svc.proto == 17 ? "udp" : "tcp"));
 		JADD(o, "port", JINT(s->services[k].svc.port));
 		JADD(o, "verdicts", j_verdicts(n));
 		json_object_array_add(arr, o);

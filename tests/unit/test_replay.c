@@ -202,7 +202,8 @@ SG_TEST(replay_capture_link_types)
 			ASSERT_EQ(got.eth_len, v.len);
 			ASSERT_MEMEQ(got.eth, v.data, v.len);
 		} else {
-			/* The synthesized header keeps the type and the packet. */
+			/* The synthesized header keeps the type and the packet.
+			 */
 			ASSERT_EQ(got.eth_len, f.len);
 			ASSERT_MEMEQ(got.eth + 12, f.data + 12, f.len - 12);
 		}
@@ -386,8 +387,9 @@ SG_TEST(replay_run_bans_at_capture_time)
 	ASSERT_EQ(t->n_bans, 1);
 	ASSERT_EQ(t->bans[0].time_ns, T0_NS + 7 * 10000000ULL);
 	ASSERT_EQ(t->bans[0].reason, SG_REASON_CONN_RATE);
-	ASSERT_EQ(t->counts[1][SG_VERDICT_PASS][SG_REASON_WITHIN_BUDGET].packets,
-		  5);
+	ASSERT_EQ(
+		t->counts[1][SG_VERDICT_PASS][SG_REASON_WITHIN_BUDGET].packets,
+		5);
 	ASSERT_EQ(t->counts[1][SG_VERDICT_DROP][SG_REASON_CONN_RATE].packets,
 		  3);
 	ASSERT_EQ(t->counts[1][SG_VERDICT_DROP][SG_REASON_BANNED].packets, 22);
