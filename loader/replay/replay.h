@@ -84,7 +84,8 @@ struct sg_replay_tally {
 	struct sg_counter counts[SG_COUNTER_SERVICES][SG_VERDICT_COUNT]
 				[SG_REASON_COUNT];
 	__u64 sets[SG_MAX_SETS][SG_VERDICT_COUNT];
-	struct sg_replay_prefix *prefixes; /* open addressing, 2x the cap */
+	struct sg_replay_prefix *prefixes; /* open addressing (tally.c) */
+	size_t slots;
 	size_t n_prefixes, prefixes_missed;
 	struct sg_replay_ban *bans;
 	size_t n_bans, cap_bans, bans_missed;

@@ -10,12 +10,19 @@
 #include <string.h>
 #include "replay.h"
 
-#define SLOTS (2 * SG_REPLAY_PREFIXES_MAX) /* a power of two */
+/*
+ * Slots: a power of two, at least twice the prefixes held, so probes stay
+ * short. The table starts small (a capture of a few thousand sources
+ * stays in the CPU's cache) and doubles up to twice the cap.
+ */
+#define SLOTS_FIRST 4096
+#define SLOTS_MAX   (2 * SG_REPLAY_PREFIXES_MAX)
 
 int sg_replay_tally_init(struct sg_replay_tally *t, const struct sg_config *cfg)
 {
 	memset(t, 0, sizeof(*t));
-	t->prefixes = calloc(SLOTS, sizeof(*t->prefixes));
+	t->slots = SLOTS_FIRST;
+	t->prefixes = calloc(t->slots, sizeof(*t->prefixes));
 	if (!t->prefixes)
 		return -ENOMEM;
 	t->prefix_len[SG_FAMILY_V4] =
@@ -44,26 +51,58 @@ static __u64 hash_addr(__u8 family, const __u8 *addr)
 	return a ^ (a >> 31);
 }
 
+static struct sg_replay_prefix *find(struct sg_replay_prefix *v, size_t slots,
+				     __u8 family, const __u8 *addr)
+{
+	struct sg_replay_prefix *p;
+	__u64 i;
+
+	for (i = hash_addr(family, addr);; i++) {
+		p = &v[i & (slots - 1)];
+		if (!p->used ||
+		    (p->family == family && !memcmp(p->addr, addr, 16)))
+			return p;
+	}
+}
+
+/* Twice the slots; false (and the table as it was) without memory. */
+static bool grow(struct sg_replay_tally *t)
+{
+	size_t slots = 2 * t->slots, i;
+	struct sg_replay_prefix *v = calloc(slots, sizeof(*v));
+
+	if (!v)
+		return false;
+	for (i = 0; i < t->slots; i++)
+		if (t->prefixes[i].used)
+			*find(v, slots, t->prefixes[i].family,
+			      t->prefixes[i].addr) = t->prefixes[i];
+	free(t->prefixes);
+	t->prefixes = v;
+	t->slots = slots;
+	return true;
+}
+
 static struct sg_replay_prefix *prefix_slot(struct sg_replay_tally *t,
 					    const struct sg_replay_hit *h)
 {
 	struct sg_cidr c = { .family = h->family };
 	struct sg_replay_prefix *p;
-	__u64 i;
 
 	c.prefixlen = h->family == SG_FAMILY_V4 ? 32 : 128;
 	memcpy(c.addr, h->src, 16);
 	sg_cidr_truncate(&c, t->prefix_len[h->family & 1]);
-	for (i = hash_addr(c.family, c.addr);; i++) {
-		p = &t->prefixes[i & (SLOTS - 1)];
-		if (!p->used)
-			break;
-		if (p->family == c.family && !memcmp(p->addr, c.addr, 16))
-			return p;
-	}
-	/* Half full at most, so probes stay short. */
+	p = find(t->prefixes, t->slots, c.family, c.addr);
+	if (p->used)
+		return p;
 	if (t->n_prefixes >= SG_REPLAY_PREFIXES_MAX)
 		return NULL;
+	/* Half full at most. */
+	if (2 * (t->n_prefixes + 1) > t->slots) {
+		if (t->slots >= SLOTS_MAX || !grow(t))
+			return NULL;
+		p = find(t->prefixes, t->slots, c.family, c.addr);
+	}
 	t->n_prefixes++;
 	p->used = 1;
 	p->family = c.family;
@@ -160,7 +199,7 @@ int sg_replay_tally_top(const struct sg_replay_tally *t, size_t n,
 	v = malloc((t->n_prefixes + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	for (i = 0; i < SLOTS; i++)
+	for (i = 0; i < t->slots; i++)
 		if (t->prefixes[i].used)
 			v[k++] = t->prefixes[i];
 	qsort(v, k, sizeof(*v), by_packets);
