@@ -43,7 +43,7 @@ static const char usage[] =
 	"                  [--bots N] [--bot-share PERCENT] [--rate FRAMES/S]\n"
 	"                  [--port PORT] [--start UNIX_SECONDS] [--seed N]\n"
 	"Writes FRAMES frames (100000) of people (2000, from 10.10.0.0/16 on, a\n"
-	"few per /24, and 2001:db8::/32, one per /64) and bots (4, each alone\n"
+	"few per /24, and 2001:db8::/32 on, one per /48) and bots (4, each alone\n"
 	"in 10.66.B.0/24) hitting 198.51.100.10 on TCP PORT (443), bots sending PERCENT (60) of the\n"
 	"frames, one every 1/RATE s (10000/s) of capture time, and 1 frame in\n"
 	"20 unprotected (UDP 53).\n";
@@ -169,7 +169,7 @@ static void person(struct gen *g, struct sg_pkt_spec *s, char *src, size_t len)
 
 	if (k % 5 == 4) {
 		s->family = 1;
-		snprintf(src, len, "2001:db8:%llx:%llx::2", k / 0x10000 + 1,
+		snprintf(src, len, "2001:%llx:%llx::2", 0xdb8 + k / 0x10000,
 			 k % 0x10000);
 		s->dst = "2001:db8:ffff::10";
 	} else {
