@@ -151,7 +151,7 @@ static void text_bans(const struct sg_replay_report *r, unsigned int i)
 		sg_log_time(b->time_ns, when, sizeof(when));
 		sg_format_cidr(&b->prefix, prefix, sizeof(prefix));
 		sg_format_duration(b->duration_ns, dur, sizeof(dur));
-		printf("  %s %-13s %-28s %-18s observed %.3f/s limit %.3f/s "
+		printf("  %s %-13s %-28s %-19s observed %.3f/s limit %.3f/s "
 		       "for %s offences %u%s\n",
 		       when, sg_replay_ban_event(b), prefix,
 		       sg_reason_name(b->reason), b->observed_milli / 1e3,
