@@ -33,7 +33,7 @@ human pace, 20 more behind one carrier-NAT address, and five scalper bots
 same booking round (60 slots) runs five times: no filter, slotguard in
 monitor mode, enforcing new-connection and packet budgets only, enforcing
 the shipped budgets (with requests), and enforcing them with named sets
-(the hosting provider limited as one source, the carrier NAT given budgets
+(the hosting provider's 64 /24s held to one small shared budget, the carrier NAT given budgets
 for the people behind it). Prints who got the slots and what slotguard
 counted, then removes the lab.
 
@@ -48,12 +48,13 @@ counted, then removes the lab.
                  over them: no filter, three lone gateways, a fleet of
                  three sharing one Redis (see demo/fleet.sh --help)
 
-Exit status: 0 when enforcing with the shipped budgets protected people
-(90% of those with an address of their own booked a slot, none of their
-requests went unanswered, the bots' share cut to a quarter of the
-unfiltered round's and under 10%, the carrier NAT never banned) and the
-sets round held the hosting farm to one source's share; 1 when it did not
-or the lab failed; 2 on bad usage.
+Exit status: 0 when, enforcing with and without sets, the bots with a
+budget of their own (all but the hosting farm) were cut to a quarter of
+their unfiltered share and under 10%, no person's request went unanswered
+and the carrier NAT was never banned; and with sets 90% of the people with
+an address of their own booked, those behind the NAT at least 3/4 as well,
+and the hosting farm took at most a fifth of the slots and half of what it
+took without its set; 1 when not or the lab failed; 2 on bad usage.
 EOF
 }
 

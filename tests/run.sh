@@ -54,8 +54,10 @@ for c in "${components[@]}"; do
 	selected "$c" || continue
 	echo "== $c"
 	out=$log_dir/$c.log
+	t0=$SECONDS
 	run_component "$c" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
+	echo "$((SECONDS - t0)) $c" >>"$log_dir/times"
 	p=$(grep -c '^PASS: ' "$out")
 	f=$(grep -c '^FAIL: ' "$out")
 	s=$(grep -c '^SKIP: ' "$out")
@@ -73,6 +75,8 @@ if [ -n "${SG_SANITIZER_LOG_DIR:-}" ]; then
 fi
 
 echo
+# The slowest components, so that the suite's time stays in sight.
+echo "slowest: $(sort -rn "$log_dir/times" 2>/dev/null | head -8 | awk '{printf "%s%s %ss", (NR > 1 ? ", " : ""), $2, $1}')"
 grep -h '^FAIL: ' "$log_dir"/*.log 2>/dev/null | sed 's/^/  /'
 rm -rf "$log_dir"
 echo "$passed passed, $failed failed, $skipped skipped"

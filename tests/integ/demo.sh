@@ -6,7 +6,7 @@
 # lab. Enforcing, the bots' share collapses and the keep-alive bot is held
 # off by the request budget alone; the carrier NAT is limited, never
 # banned, and with member budgets its people book like others; the
-# hosting farm is held to one source's budget by its set; people's
+# hosting farm is held to a small shared budget by its set; people's
 # requests are never dropped; the lab leaves nothing behind.
 . "$(dirname "$0")/../lib/integ.sh"
 
