@@ -102,11 +102,16 @@ static void text_verdicts(const struct sg_replay_report *r)
 {
 	unsigned int v, reason, i;
 	__u64 n[SG_REPLAY_CONFIGS], any, total[SG_REPLAY_CONFIGS] = {};
+	int w[SG_REPLAY_CONFIGS];
 	char label[64];
 
+	/* A column as wide as its config's name: paths are never cut. */
 	printf("\n%-34s", "frames by verdict and reason");
-	for (i = 0; i < r->n; i++)
-		printf(" %16.16s", r->conf[i]);
+	for (i = 0; i < r->n; i++) {
+		w[i] = (int)strlen(r->conf[i]) > 16 ? (int)strlen(r->conf[i])
+						    : 16;
+		printf(" %*s", w[i], r->conf[i]);
+	}
 	printf("%s\n", r->n > 1 ? "       change" : "");
 	for (v = 0; v < SG_VERDICT_COUNT; v++)
 		for (reason = 0; reason < SG_REASON_COUNT; reason++) {
@@ -119,7 +124,8 @@ static void text_verdicts(const struct sg_replay_report *r)
 				 sg_verdict_name(v), sg_reason_name(reason));
 			printf("%-34s", label);
 			for (i = 0; i < r->n; i++) {
-				printf(" %16llu", (unsigned long long)n[i]);
+				printf(" %*llu", w[i],
+				       (unsigned long long)n[i]);
 				if (v != SG_VERDICT_PASS)
 					total[i] += n[i];
 			}
@@ -129,7 +135,7 @@ static void text_verdicts(const struct sg_replay_report *r)
 		}
 	printf("%-34s", "  dropped or would-be dropped");
 	for (i = 0; i < r->n; i++)
-		printf(" %16llu", (unsigned long long)total[i]);
+		printf(" %*llu", w[i], (unsigned long long)total[i]);
 	if (r->n > 1)
 		printf(" %+12lld", (long long)(total[1] - total[0]));
 	printf("\n");
