@@ -29,13 +29,13 @@ DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	python3 prometheus nftables iptables curl procps psmisc nginx \
 	scdoc man-db groff-base bash-completion systemd libsystemd-dev python3-jsonschema \
 	debhelper dpkg-dev \
-	fakeroot lintian git libhiredis-dev redis-server
+	fakeroot lintian git libhiredis-dev redis-server libpcap-dev tcpdump
 
 ARCH_INCLUDE := /usr/include/$(shell $(CC) -print-multiarch)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -Wall -Wextra -Werror \
 	-Wno-unused-parameter -I$(ARCH_INCLUDE) -Imaps -Ibpf -MMD -MP
 
-PKG_LIBS := libbpf inih json-c libmicrohttpd libsystemd hiredis
+PKG_LIBS := libbpf inih json-c libmicrohttpd libsystemd hiredis libpcap
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -MMD -MP \
 	-Imaps -Iloader -I$(BUILD) -DSG_VERSION='"$(VERSION)"'
@@ -106,7 +106,7 @@ check-deps:
 	$(Q)missing=0; \
 	for c in $(CLANG) $(BPFTOOL) llvm-strip pkg-config jq ip promtool nft iptables curl \
 		nginx scdoc man systemd-analyze dh dpkg-buildpackage fakeroot lintian git \
-		redis-server redis-cli; do \
+		redis-server redis-cli tcpdump; do \
 		command -v $$c >/dev/null 2>&1 || missing=1; done; \
 	[ -e /usr/share/bash-completion/bash_completion ] || missing=1; \
 	/usr/bin/python3 -c 'import jsonschema' 2>/dev/null || missing=1; \

@@ -8,12 +8,14 @@
 # netdev-ingress limiter and an iptables hashlimit limiter, under two
 # policies, and the cost of a banned frame as bans grow to a million; part
 # 3 times the control plane and weighs the maps; part 4 (bench/fleet.sh)
-# times fleet mode's ban propagation and Redis work. Raw numbers go to a
+# times fleet mode's ban propagation and Redis work; part 5 times
+# `slotguard replay` on synthetic captures (build/tools/sg_pcapgen) of
+# 1,000,000 and 10,000,000 frames: frames/s and peak RSS. Raw numbers go to a
 # results directory, the report (bench/report.py) to docs/BENCHMARKS.md.
 # A benchmark, never a test.
 #
 # Usage: bench/run.sh [--runs N] [--seconds S] [--runs-new N]
-#                     [--seconds-new S] [--parts 1,2,3,4]
+#                     [--seconds-new S] [--parts 1,2,3,4,5]
 #                     [--workloads GLOBS] [--rows LIST] [--out FILE]
 #                     [--results DIR] [--quick]
 #   --runs, --seconds          measured runs per cell and their length for
@@ -31,7 +33,8 @@
 #             the shipped policy) sg_src refbucket nft_src iptables_src
 #             (issue 11, the per-source policy)
 #   --quick   one 0.5 s run per cell, no warm-up, a few workloads, small
-#             part 3, parts 1-3 unless --parts says otherwise (what
+#             part 3, a replay of 100,000 frames, parts 1-3 and 5 unless
+#             --parts says otherwise (what
 #             tests/integ/bench_smoke.sh runs); --out - prints
 #             the report on stdout instead of writing a file
 # Environment: BENCH_TX_CPU (0), BENCH_RX_CPU (1), BENCH_RT (1: the
@@ -52,6 +55,7 @@ SG=$BUILD/slotguard
 BLAST=$BUILD/tools/sg_blast
 PROGBENCH=$BUILD/tools/sg_progbench
 BANFILL=$BUILD/tools/sg_banfill
+PCAPGEN=$BUILD/tools/sg_pcapgen
 REFBUCKET=$BUILD/refbucket.bpf.o
 TX_CPU=${BENCH_TX_CPU:-0}
 RX_CPU=${BENCH_RX_CPU:-1}
@@ -59,7 +63,7 @@ RT=${BENCH_RT:-1}
 IPT=${IPTABLES:-iptables}
 
 RUNS=5 SECONDS_PER_RUN=3 NEW_RUNS=3 NEW_SECONDS=2 WARMUP=1 PARTS=
-PARTS_DEFAULT=1,2,3,4
+PARTS_DEFAULT=1,2,3,4,5
 OUT=$ROOT/docs/BENCHMARKS.md WORKLOADS='*' QUICK=0
 ROWS='slotguard xdp_drop parse_drop nft iptables sg_src refbucket nft_src iptables_src'
 RESULTS=
@@ -77,7 +81,7 @@ while [ $# -gt 0 ]; do
 	--results) RESULTS=$2; shift ;;
 	--quick)
 		QUICK=1 RUNS=1 SECONDS_PER_RUN=0.5 NEW_RUNS=1 NEW_SECONDS=0.5 WARMUP=0
-		PARTS_DEFAULT=1,2,3
+		PARTS_DEFAULT=1,2,3,5
 		WORKLOADS='tcp-1 udp-ban1 udp-ban64k-* udp-within64k' ;;
 	-h | --help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "bench: unknown option '$1' (see --help)" >&2; exit 2 ;;
@@ -828,6 +832,45 @@ part1() {
 	fi
 }
 
+# ---- part 5: replay (issue 14) ---------------------------------------------
+
+# part5 : `slotguard replay` of synthetic captures (people and 4 bots at
+# 100,000 frames/s of capture time, the shipped budgets, enforcing), one
+# run per size on RX_CPU; wall time, CPU time and peak RSS by
+# /usr/bin/time. The capture is written first and read from the page
+# cache, so the generator is not measured.
+part5() {
+	local dir n sizes=(1000000 10000000) wall rss user sys bytes
+	[ "$QUICK" = 1 ] && sizes=(100000)
+	dir=$(mktemp -d "/tmp/sgbench-$ID.replay.XXXXXX") || return 1
+	cat >"$dir/replay.conf" <<'CONF'
+[slotguard]
+mode = enforce
+[service booking]
+protocol = tcp
+port = 443
+CONF
+	printf 'kind\tname\tvalue\n' >"$RESULTS/replay.tsv"
+	for n in "${sizes[@]}"; do
+		say "part 5: replay of $n frames"
+		"$PCAPGEN" -o "$dir/cap.pcap" -n "$n" --rate 100000 || { rm -rf "$dir"; return 1; }
+		bytes=$(stat -c %s "$dir/cap.pcap")
+		cat "$dir/cap.pcap" >/dev/null # into the page cache
+		if ! taskset -c "$RX_CPU" /usr/bin/time -f '%e %M %U %S' -o "$dir/time" \
+			"$SG" replay -c "$dir/replay.conf" "$dir/cap.pcap" >"$dir/out" 2>&1; then
+			say "part 5: replay failed: $(head -c 300 "$dir/out")"
+			rm -rf "$dir"
+			return 1
+		fi
+		read -r wall rss user sys <"$dir/time"
+		printf 'replay\t%s_%s\t%s\n' "$n" bytes "$bytes" "$n" seconds "$wall" \
+			"$n" rss_kib "$rss" "$n" user_seconds "$user" "$n" sys_seconds "$sys" \
+			>>"$RESULTS/replay.tsv"
+		rm -f "$dir/cap.pcap"
+	done
+	rm -rf "$dir"
+}
+
 # ---- main ------------------------------------------------------------------
 
 PARTS=${PARTS:-$PARTS_DEFAULT}
@@ -835,7 +878,8 @@ PARTS=${PARTS:-$PARTS_DEFAULT}
 for c in ip nsenter jq bpftool nft "$IPT" taskset chrt python3; do
 	command -v "$c" >/dev/null || die "needs $c"
 done
-for f in "$SG" "$BLAST" "$PROGBENCH" "$BANFILL" "$BUILD/baseline.bpf.o" "$REFBUCKET"; do
+for f in "$SG" "$BLAST" "$PROGBENCH" "$BANFILL" "$PCAPGEN" "$BUILD/baseline.bpf.o" "$REFBUCKET" \
+	/usr/bin/time; do
 	[ -e "$f" ] || die "no $f (run make)"
 done
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf || die "no bpffs"
@@ -863,6 +907,7 @@ if [[ ,$PARTS, == *,4,* ]]; then
 	command -v redis-server >/dev/null || die "part 4 needs redis-server (make deps)"
 	BUILD=$BUILD bash "$ROOT/bench/fleet.sh" "$RESULTS" "$QUICK" || die "bench/fleet.sh failed"
 fi
+[[ ,$PARTS, == *,5,* ]] && { part5 || die "part 5 (replay) failed"; }
 load end
 say "raw results in $RESULTS"
 if [ "$OUT" = - ]; then

@@ -8,7 +8,7 @@
 # Objects that exist, and the commands of those that have commands. profile
 # (issue 14) is known here so that its names complete once the binary has
 # it; add it to _slotguard_objects then.
-_slotguard_objects='run allow deny ban set stats top status explain config reload version help'
+_slotguard_objects='run allow deny ban set stats top status explain replay config reload version help'
 declare -A _slotguard_commands=(
 	[allow]='add del list replace flush help'
 	[deny]='add del list replace flush help'
@@ -25,6 +25,7 @@ declare -A _slotguard_options=(
 	[top]='--limit --by --level --shared --sets --json'
 	[status]='--json'
 	[explain]='--service --json'
+	[replay]='--config --allow-check --top --json'
 	[version]='--json'
 	[allow list]='--json'
 	[deny list]='--json'
@@ -40,7 +41,7 @@ declare -A _slotguard_options=(
 )
 _slotguard_global_options='--pin-dir --verbose --help'
 # Options that take a value (the next word is not an argument).
-_slotguard_valued='--pin-dir|-c|--config|-i|--interface|--state-dir|--log-format|--for|--reason|--interval|--count|-n|--limit|-b|--by|-l|--level|-f|--file|-t|--timeout'
+_slotguard_valued='--pin-dir|-c|--config|-i|--interface|--state-dir|--log-format|--for|--reason|--interval|--count|-n|--limit|-b|--by|-l|--level|-f|--file|-t|--timeout|-a|--allow-check|--top'
 # The config file read for set and profile names when -c is not given.
 _slotguard_conf_default=${_slotguard_conf_default:-/etc/slotguard/slotguard.conf}
 
@@ -66,7 +67,7 @@ _slotguard_value()
 	-i | --interface) [[ $1 == stats ]] || _available_interfaces ;;
 	--log-format) _slotguard_words 'text json' ;;
 	-b | --by) _slotguard_words 'packets conns requests drops excess' ;;
-	-f | --file) _filedir ;;
+	-f | --file | -a | --allow-check) _filedir ;;
 	-l | --level) _slotguard_words 'source subnet all' ;;
 	esac
 }
@@ -80,6 +81,9 @@ _slotguard_args()
 		;;
 	'set show 0' | 'set add 0' | 'set del 0' | 'set replace 0' | 'set flush 0')
 		_slotguard_words "$(_slotguard_sections set "$4")"
+		;;
+	'replay  '*) # the capture
+		_filedir
 		;;
 	'profile show 0' | 'profile activate 0')
 		_slotguard_words "$(_slotguard_sections profile "$4")"

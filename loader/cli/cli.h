@@ -79,6 +79,7 @@ int sg_cmd_deny(int argc, char **argv);
 int sg_cmd_ban(int argc, char **argv);
 int sg_cmd_set(int argc, char **argv);
 int sg_cmd_explain(int argc, char **argv);
+int sg_cmd_replay(int argc, char **argv);
 int sg_cmd_stats(int argc, char **argv);
 int sg_cmd_top(int argc, char **argv);
 int sg_cmd_status(int argc, char **argv);

@@ -27,6 +27,8 @@ static const char usage[] =
 	"  stats          counters by interface, verdict and reason\n"
 	"  top            the heaviest sources right now\n"
 	"  explain ADDR   why a source gets what it gets\n"
+	"  replay         run a capture through the program with a config\n"
+	"                 (or two side by side): what would have been dropped\n"
 	"  status         program, interfaces, modes, map fill levels\n"
 	"  config check   validate a config file without applying it\n"
 	"  reload         have the daemon re-read its config; wait for the outcome\n"
@@ -47,6 +49,7 @@ static const char usage[] =
 	"  slotguard allow add 198.51.100.0/24 2001:db8:1::/48\n"
 	"  slotguard ban add 203.0.113.7 --for 1h --reason 'scalper'\n"
 	"  slotguard stats --interval 1\n"
+	"  slotguard replay -c new.conf booking.pcap\n"
 	"  slotguard status --pin-dir /sys/fs/bpf/slotguard-lab\n"
 	"\n"
 	"Manual pages: slotguard(8), slotguard.conf(5).\n";
@@ -58,6 +61,7 @@ static const struct sg_cmd objects[] = {
 	{ "ban", sg_cmd_ban, "bans" },
 	{ "set", sg_cmd_set, "named prefix sets" },
 	{ "explain", sg_cmd_explain, "why a source gets what it gets" },
+	{ "replay", sg_cmd_replay, "a capture through the program" },
 	{ "stats", sg_cmd_stats, "counters" },
 	{ "top", sg_cmd_top, "heaviest sources" },
 	{ "status", sg_cmd_status, "what runs where" },

@@ -390,7 +390,8 @@ int sg_daemon_apply(struct sg_daemon *d, const struct sg_settings *s, char *err,
 		free(rep);
 		return ret == -ENOMEM ? ret : -EINVAL;
 	}
-	ret = sg_state_lock(&d->st, 5000);
+	/* A private, unpinned copy (replay) has no directory to lock. */
+	ret = d->st.dir_fd < 0 ? 0 : sg_state_lock(&d->st, 5000);
 	if (ret == -EBUSY)
 		snprintf(err, len, "%s is locked by another command",
 			 d->st.pin_dir);
@@ -409,7 +410,8 @@ int sg_daemon_apply(struct sg_daemon *d, const struct sg_settings *s, char *err,
 		if (ret)
 			snprintf(err, len, "writing settings: %s",
 				 strerror(-ret));
-		close(d->st.lock_fd);
+		if (d->st.lock_fd >= 0)
+			close(d->st.lock_fd);
 		d->st.lock_fd = -1;
 	}
 	free(files);

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/../lib/integ.sh"
 
 TESTS=(bench-smoke-run bench-smoke-progbench bench-smoke-veth bench-smoke-bans
-	bench-smoke-control bench-smoke-report bench-smoke-cleanup)
+	bench-smoke-control bench-smoke-replay bench-smoke-report bench-smoke-cleanup)
 
 why=
 if [ "$(id -u)" != 0 ]; then
@@ -19,7 +19,7 @@ else
 		command -v "$c" >/dev/null || { why="needs $c"; break; }
 	done
 	for f in "$SG_BIN" "$BUILD/tools/sg_blast" "$BUILD/tools/sg_progbench" \
-		"$BUILD/tools/sg_banfill"; do
+		"$BUILD/tools/sg_banfill" "$BUILD/tools/sg_pcapgen"; do
 		[ -n "$why" ] || [ -x "$f" ] || why="no $f (run make)"
 	done
 	[ -n "$why" ] || [ -s "$BUILD/refbucket.bpf.o" ] || why="no $BUILD/refbucket.bpf.o (run make)"
@@ -110,10 +110,21 @@ control_ok() {
 }
 check bench-smoke-control "part 3 gave no timings or memory" control_ok
 
+# Part 5: a replay of 100,000 frames was timed and weighed.
+replay_ok() {
+	local name v
+	for name in 100000_seconds 100000_rss_kib 100000_bytes; do
+		v=$(awk -F'\t' -v n="$name" '$1 == "replay" && $2 == n { print $3 }' "$RES/replay.tsv" 2>/dev/null)
+		is_num "$v" && [ "${v%.*}${v#*.}" != 0 ] || { note "no $name"; return 1; }
+	done
+}
+check bench-smoke-replay "part 5 timed no replay" replay_ok
+
 report_ok() {
 	local f=$SMOKE_DIR/BENCHMARKS.md
 	[ -s "$f" ] && grep -q '^## 1\. ' "$f" && grep -q '^## 2\. ' "$f" &&
 		grep -q '^## 3\. ' "$f" && grep -q '^## 4\. ' "$f" &&
+		grep -q '^| 100,000 | [0-9]' "$f" &&
 		grep -q '^## Targets (issue 11)' "$f" &&
 		grep -q '^| slotguard (enforce) | [0-9]' "$f" &&
 		grep -q '^| reference token bucket (XDP, LRU hash) | [0-9]' "$f" &&

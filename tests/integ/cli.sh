@@ -22,6 +22,7 @@ NOWHERE=$T/no-pins-here
 printf '192.0.2.0/24\n' >"$T/list.txt"
 printf '[slotguard]\ninterfaces = lo\nmode = monitor\n' >"$T/good.conf"
 printf '[slotguard]\nmode = loud\n' >"$T/bad.conf"
+"$BUILD/tools/sg_pcapgen" -o "$T/cap.pcap" -n 100
 
 # args_of "OBJECT [COMMAND]" : arguments that get the command past its
 # own checks, to where it opens the pins (or, for run, reads the config).
@@ -35,6 +36,7 @@ args_of() {
 	'set replace') echo "hosting $T/list.txt" ;;
 	'config check') echo "$T/good.conf" ;;
 	explain) echo 192.0.2.1 ;;
+	replay) echo "-c $T/good.conf $T/cap.pcap" ;;
 	run) echo "-c $T/bad.conf" ;;
 	'allow list' | 'deny list' | 'allow flush' | 'deny flush' | 'ban list' | \
 		'ban flush' | 'set list' | stats | top | status | version | reload) ;;
@@ -44,11 +46,11 @@ args_of() {
 
 # expect_taken "OBJECT [COMMAND]" RC ERR : the command took --pin-dir: it
 # looked for pins there (exit 3, naming the directory), or it needs none
-# (config check, version: exit 0), or run stopped at its bad config (exit 2,
+# (config check, version, replay: exit 0), or run stopped at its bad config (exit 2,
 # naming the file).
 expect_taken() {
 	case "$1" in
-	'config check' | version) [ "$2" = 0 ] ;;
+	'config check' | version | replay) [ "$2" = 0 ] ;;
 	run) [ "$2" = 2 ] && [[ $3 == *bad.conf:2* ]] ;;
 	*) [ "$2" = 3 ] && [[ $3 == *"$NOWHERE"* ]] ;;
 	esac

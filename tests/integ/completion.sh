@@ -103,6 +103,7 @@ expect x "slotguard ban list --" "--pin-dir --verbose --help --json --all"
 expect x "slotguard run --log" "--log-format"
 expect x "slotguard --" "--pin-dir --verbose --help --version"
 expect x "slotguard stats --in" "--interval"
+expect x "slotguard replay --" "--pin-dir --verbose --help --config --allow-check --top --json"
 verdict completion-options
 
 expect x "slotguard top --by " "packets conns requests drops excess"
@@ -131,6 +132,8 @@ expect x "slotguard config check $TMP/sg." "$TMP/sg.conf"
 expect x "slotguard run -c $TMP/sg." "$TMP/sg.conf"
 expect x "slotguard deny replace $TMP/also.l" "$TMP/also.list"
 expect x "slotguard ban del $TMP/al" ""
+expect x "slotguard replay -c $TMP/sg.conf $TMP/also.l" "$TMP/also.list"
+expect x "slotguard replay --allow-check $TMP/allow-" "$TMP/allow-new.txt"
 verdict completion-files
 
 expect x "slotguard set show -c $TMP/sg.conf " "partners hosting"

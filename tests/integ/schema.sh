@@ -18,7 +18,9 @@ DOCS=("status|status" "stats|stats" "stats --interval 0.3 --count 2|stats --line
 	"ban list|ban_list" "ban list --all|ban_list" "version|version"
 	"config check @GOOD@|config_check" "config check @BAD@|config_check"
 	"explain 10.200.99.7|explain" "explain 10.200.96.5|explain"
-	"explain fd00:5a:98::1|explain" "explain 10.200.97.7|explain")
+	"explain fd00:5a:98::1|explain" "explain 10.200.97.7|explain"
+	"replay -c @GOOD@ @PCAP@|replay"
+	"replay -c @GOOD@ -c @GOOD@ --allow-check @ALLOW@ @PCAP@|replay")
 schema_name() { echo "schema-$(tr -s ' -@' '-' <<<"${1%%|*}" | sed 's/-$//')"; }
 TESTS=(schema-every-json-command-has-a-definition)
 for d in "${DOCS[@]}"; do
@@ -46,6 +48,9 @@ file = $LAB_TMP/hosting.txt
 action = limit
 conn_rate = 100/s"
 sed 's/^conn_rate = 5\/s$/conn_rate = fast/' "$LAB_TMP/sg.conf" >"$LAB_TMP/bad.conf"
+# A capture for replay (bots banned, a set hit), and people to check.
+"$BUILD/tools/sg_pcapgen" -o "$LAB_TMP/cap.pcap" -n 3000 --port "$LAB_PORT"
+printf '10.10.1.2\n192.0.2.0/24\n' >"$LAB_TMP/people.txt"
 sg_run_daemon "$LAB_TMP/sg.conf" --log-format json || { fail schema-daemon "slotguard run did not start"; exit 1; }
 
 # Something in every table and every kind of log event: a ban of the
@@ -75,6 +80,8 @@ for d in "${DOCS[@]}"; do
 	words=${d%%|*} def=${d#*|}
 	words=${words//@GOOD@/$LAB_TMP/sg.conf}
 	words=${words//@BAD@/$LAB_TMP/bad.conf}
+	words=${words//@PCAP@/$LAB_TMP/cap.pcap}
+	words=${words//@ALLOW@/$LAB_TMP/people.txt}
 	# shellcheck disable=SC2086 # words and options split on purpose
 	sg $words --json >"$LAB_TMP/doc.json" 2>"$LAB_TMP/doc.err"
 	rc=$?
