@@ -10,7 +10,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cli.h"
+#include "cli/cli.h"
 #include "replay_out.h"
 
 #define SG_REPLAY_EXIT_ALLOW_DROPPED 4

@@ -6,7 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "report.h"
+#include "cli/report.h"
 #include "replay_out.h"
 
 /* ---- JSON ------------------------------------------------------------- */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "daemon/daemon.h"
-#include "report.h"
+#include "cli/report.h"
 #include "replay_out.h"
 
 const struct sg_replay_tally *
