@@ -29,7 +29,7 @@ DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	python3 prometheus nftables iptables curl procps psmisc nginx \
 	scdoc man-db groff-base bash-completion systemd libsystemd-dev python3-jsonschema \
 	debhelper dpkg-dev \
-	fakeroot lintian git libhiredis-dev redis-server
+	fakeroot lintian git libhiredis-dev redis-server tzdata
 
 ARCH_INCLUDE := /usr/include/$(shell $(CC) -print-multiarch)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -Wall -Wextra -Werror \
@@ -108,6 +108,7 @@ check-deps:
 		redis-server redis-cli; do \
 		command -v $$c >/dev/null 2>&1 || missing=1; done; \
 	[ -e /usr/share/bash-completion/bash_completion ] || missing=1; \
+	[ -e /usr/share/zoneinfo/Europe/Madrid ] || missing=1; \
 	/usr/bin/python3 -c 'import jsonschema' 2>/dev/null || missing=1; \
 	pkg-config --exists $(PKG_LIBS) 2>/dev/null || missing=1; \
 	if [ $$missing = 1 ]; then $(MAKE) --no-print-directory deps; fi

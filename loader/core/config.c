@@ -26,6 +26,7 @@ static const char *const section_names[SG_SEC_COUNT] = {
 	[SG_SEC_EVENTS] = "events",
 	[SG_SEC_SET] = "set",
 	[SG_SEC_FLEET] = "fleet",
+	[SG_SEC_PROFILE] = "profile",
 };
 
 static struct sg_budget budget(__u64 count, __u64 period_ns, __u64 burst)
@@ -172,14 +173,16 @@ static int begin_section(struct sg_conf *c, const char *line)
 		if (!strcmp(type, section_names[i]))
 			break;
 	if (i == SG_SEC_COUNT || extra[0] ||
-	    (i != SG_SEC_SERVICE && i != SG_SEC_SET && name[0]))
+	    (i != SG_SEC_SERVICE && i != SG_SEC_SET && i != SG_SEC_PROFILE &&
+	     name[0]))
 		return sg_conf_error(
 			c,
-			"unknown section [%s] (expected [slotguard], [service NAME], [source], [subnet], [ban], [events], [set NAME] or [fleet])",
+			"unknown section [%s] (expected [slotguard], [service NAME], [source], [subnet], [ban], [events], [set NAME], [fleet] or [profile NAME])",
 			head);
-	if (i == SG_SEC_SERVICE || i == SG_SEC_SET) {
+	if (i == SG_SEC_SERVICE || i == SG_SEC_SET || i == SG_SEC_PROFILE) {
 		err = i == SG_SEC_SERVICE ? begin_service(c, name)
-					  : sg_conf_begin_set(c, name);
+		      : i == SG_SEC_SET	  ? sg_conf_begin_set(c, name)
+					  : sg_conf_begin_profile(c, name);
 		if (err)
 			return err;
 	} else if (c->section_line[i]) {
@@ -507,6 +510,8 @@ static int finish(struct sg_conf *c)
 					    &c->events, &cfg->events);
 	if (!err && c->section_line[SG_SEC_FLEET])
 		err = sg_conf_finish_fleet(c);
+	if (!err)
+		err = sg_conf_finish_profiles(c);
 	return err;
 }
 
