@@ -28,6 +28,9 @@ struct sg_profile_settings {
 	struct sg_config cfg; /* the base config with the overrides */
 };
 
+/* SG_FLAG_LEVEL_ON bits of a runtime config's budgets. */
+__u32 sg_config_level_flags(const struct sg_config *cfg);
+
 /* "mon-fri", "sat,sun": a bit per day; "" when none. */
 void sg_profile_days_text(__u8 days, char *buf, size_t len);
 /* "07:55" or "07:55:30". */

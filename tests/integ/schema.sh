@@ -18,7 +18,8 @@ DOCS=("status|status" "stats|stats" "stats --interval 0.3 --count 2|stats --line
 	"ban list|ban_list" "ban list --all|ban_list" "version|version"
 	"config check @GOOD@|config_check" "config check @BAD@|config_check"
 	"explain 10.200.99.7|explain" "explain 10.200.96.5|explain"
-	"explain fd00:5a:98::1|explain" "explain 10.200.97.7|explain")
+	"explain fd00:5a:98::1|explain" "explain 10.200.97.7|explain"
+	"profile list|profile_list" "profile show release|profile")
 schema_name() { echo "schema-$(tr -s ' -@' '-' <<<"${1%%|*}" | sed 's/-$//')"; }
 TESTS=(schema-every-json-command-has-a-definition)
 for d in "${DOCS[@]}"; do
@@ -44,7 +45,14 @@ printf '10.200.245.0/24\n' >"$LAB_TMP/hosting.txt"
 CONF_BAN_TIME=2s lab_conf "$LAB_TMP/sg.conf" "[set hosting]
 file = $LAB_TMP/hosting.txt
 action = limit
-conn_rate = 100/s"
+conn_rate = 100/s
+
+[profile release]
+days = mon-sun
+start = 07:55
+end = 08:30
+timezone = Europe/Madrid
+conn_rate = 1/s"
 sed 's/^conn_rate = 5\/s$/conn_rate = fast/' "$LAB_TMP/sg.conf" >"$LAB_TMP/bad.conf"
 sg_run_daemon "$LAB_TMP/sg.conf" --log-format json || { fail schema-daemon "slotguard run did not start"; exit 1; }
 
