@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "core/sg.h"
 #include "test.h"
 
@@ -300,5 +301,81 @@ SG_TEST(schedule_first_profile_wins)
 	ASSERT_EQ(next, day + DAY + 7 * HOUR);
 	sg_tz_free(&tzs[0]);
 	sg_tz_free(&tzs[1]);
+	return true;
+}
+
+/* [profile NAME] over the base: what it names changes, the rest stays. */
+SG_TEST(schedule_profile_config)
+{
+	static const char text[] =
+		"[slotguard]\nmode = monitor\n"
+		"[source]\nconn_rate = 5/s\nconn_burst = 10\n"
+		"[profile release]\n"
+		"days = mon-fri\nstart = 07:55\nend = 24:00\n"
+		"timezone = Europe/Madrid\nmode = enforce\n"
+		"conn_rate = 1/s\nsubnet_conn_burst = 50\n"
+		"ban_time = 1h\nmin_excess = 2.5\n";
+	static const struct {
+		const char *text, *why;
+	} bad[] = {
+		{ "[profile x]\nstart = 07:00\nend = 08:00\n",
+		  ":1: [profile x] needs start, end and timezone" },
+		{ "[profile x]\nstart = 7:00\n",
+		  ":2: start: '7:00' is not a time of day" },
+		{ "[profile x]\ndays = mon-fry\n",
+		  ":2: days: 'mon-fry' is not a day" },
+		{ "[profile x]\ntimezone = Mars/Base\n",
+		  ":2: timezone: 'Mars/Base' is not a time zone" },
+		{ "[profile default]\n",
+		  ":1: [profile default]: 'default' is the name" },
+		{ "[profile x]\nstart = 08:00\nend = 08:00\ntimezone = UTC\n",
+		  ":3: [profile x] start and end are the same time" },
+		{ "[profile x]\nstart = 08:00\nend = 09:00\ntimezone = UTC\n[profile x]\n",
+		  ":5: duplicate section [profile x] (first at line 1)" },
+		{ "[profile x]\nstart = 08:00\nend = 09:00\ntimezone = UTC\nban_time = 2d\n",
+		  ":5: [profile x] ban_max (1d) must be at least ban_time (2d)" },
+	};
+	struct sg_settings *s = calloc(1, sizeof(*s));
+	const struct sg_profile_settings *p;
+	char path[32], err[SG_ERR_LEN];
+	size_t i;
+
+	ASSERT_TRUE(s != NULL);
+	ASSERT_TRUE(sg_test_write_temp(path, text, sizeof(text) - 1));
+	ASSERT_OK(sg_settings_load(path, s, err, sizeof(err)));
+	unlink(path);
+	ASSERT_EQ(s->n_profiles, 1);
+	p = &s->profiles[0];
+	ASSERT_STREQ(p->name, "release");
+	ASSERT_EQ(p->days, 0x1f);
+	ASSERT_EQ(p->start, 7 * 3600 + 55 * 60);
+	ASSERT_EQ(p->end, 0); /* 24:00: the next midnight */
+	ASSERT_EQ(p->cfg.mode, SG_MODE_ENFORCE);
+	ASSERT_EQ(s->cfg.mode, SG_MODE_MONITOR);
+	/* conn_rate changed, conn_burst the base's 10 tokens of it. */
+	ASSERT_EQ(p->cfg.budget[SG_LEVEL_SOURCE][SG_BUDGET_CONN].interval_ns,
+		  1000000000ULL);
+	ASSERT_EQ(p->cfg.budget[SG_LEVEL_SOURCE][SG_BUDGET_CONN].limit_ns,
+		  10 * 1000000000ULL);
+	ASSERT_EQ(
+		p->cfg.budget[SG_LEVEL_SUBNET][SG_BUDGET_CONN].limit_ns,
+		50 * s->cfg.budget[SG_LEVEL_SUBNET][SG_BUDGET_CONN].interval_ns);
+	ASSERT_EQ(p->cfg.ban_time_ns, 3600 * 1000000000ULL);
+	ASSERT_EQ(p->cfg.min_excess_milli, 2500);
+	ASSERT_EQ(p->cfg.ban_after, s->cfg.ban_after);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		sg_test_context("%s", bad[i].why);
+		ASSERT_TRUE(sg_test_write_temp(path, bad[i].text,
+					       strlen(bad[i].text)));
+		err[0] = '\0';
+		ASSERT_TRUE(sg_settings_load(path, s, err, sizeof(err)) < 0);
+		unlink(path);
+		if (!strstr(err, bad[i].why)) {
+			sg_test_fail_at(__FILE__, __LINE__, "got '%s'", err);
+			free(s);
+			return false;
+		}
+	}
+	free(s);
 	return true;
 }
