@@ -10,7 +10,8 @@
 . "$(dirname "$0")/../lib/integ.sh"
 
 TESTS=(profile-default-before-window profile-switches-at-start
-	profile-active-shown profile-back-at-end profile-activate-holds
+	profile-active-shown profile-reload-in-window profile-back-at-end
+	profile-activate-holds profile-activate-survives-restart
 	profile-auto profile-unknown-refused profile-show)
 
 lab_need_daemon "${TESTS[@]}" || exit 0
@@ -83,6 +84,10 @@ else
 	fail profile-active-shown "status daemon.profile: $(jqr "$st" -c .daemon.profile); text: $(grep profile <<<"$text")"
 fi
 
+# A reload inside the window keeps the window's budgets.
+sg reload >/dev/null 2>&1
+check profile-reload-in-window "after a reload inside the window burst $(burst) (want 2)" burst_is 2
+
 wait_until 8 burst_is 10
 at=$(switched_ms 'profile: release -> default')
 late=$((${at:-0} - end_s * 1000))
@@ -106,6 +111,11 @@ if [ "$rc" = 0 ] && [ "$now_burst" = 2 ] && burst_is 2 &&
 else
 	fail profile-activate-holds "activate: exit $rc: $out; burst $now_burst then after a reload $(burst) (want 2, 2); $(jqr "$st" -c .daemon.profile)"
 fi
+sg_stop_daemon TERM
+sg_run_daemon "$LAB_TMP/sg.conf" || { fail profile-activate-survives-restart "the daemon did not start again"; exit 1; }
+st=$(sg status --json)
+check profile-activate-survives-restart "after a restart: burst $(burst) (want 2), $(jqr "$st" -c .daemon.profile)" \
+	[ "$(burst)" = 2 -a "$(jqr "$st" .daemon.profile.manual)" = release ]
 out=$(sg profile auto 2>&1)
 rc=$?
 check profile-auto "auto: exit $rc: $out; burst $(burst) (want 10: outside the window)" \
