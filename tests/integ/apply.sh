@@ -100,11 +100,12 @@ check apply-second-refused "a second apply while one is pending: exit $rc2 (want
 out=$(sg apply --confirm 2>&1)
 rc=$?
 sleep 4
+sg reload >/dev/null 2>&1 # a SIGHUP after the confirm reads b.conf: B stays
 if [ "$rc" = 0 ] && burst_is 2 && logged 'apply: .*b.conf confirmed' &&
 	[ "$(sg status --json | jq -r .daemon.config)" = "$LAB_TMP/b.conf" ]; then
 	pass apply-confirmed-stays
 else
-	fail apply-confirmed-stays "confirm: exit $rc: $out; 4 s after the deadline burst $(burst) (want 2)"
+	fail apply-confirmed-stays "confirm: exit $rc: $out; 4 s after the deadline and a SIGHUP burst $(burst) (want 2)"
 fi
 
 # ---- cancel: back to the confirmed config (B now) at once
