@@ -268,8 +268,10 @@ fuzz: $(FUZZ_BINS)
 	$(Q)BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh long $(FUZZERS)
 
 # The daemon's own life under the sanitizers: start, reload (half-written
-# files too), ban events, checked pins, restart and stop.
+# files too), ban events, checked pins, restart and stop, commit-confirmed
+# applies and profile switches.
 ASAN_TESTS   ?= unit integ-reload integ-halfwritten integ-restart integ-flood \
+	integ-apply integ-profile \
 	integ-pins
 SAN_LOG_DIR  := $(abspath $(BUILD)/asan/sanitizer-reports)
 test-asan:
