@@ -29,7 +29,7 @@ DEB_PACKAGES := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config \
 	python3 prometheus nftables iptables curl procps psmisc nginx \
 	scdoc man-db groff-base bash-completion systemd libsystemd-dev python3-jsonschema \
 	debhelper dpkg-dev \
-	fakeroot lintian git libhiredis-dev redis-server libpcap-dev tcpdump
+	fakeroot lintian git libhiredis-dev redis-server libpcap-dev tcpdump tzdata
 
 ARCH_INCLUDE := /usr/include/$(shell $(CC) -print-multiarch)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -Wall -Wextra -Werror \
@@ -109,6 +109,7 @@ check-deps:
 		redis-server redis-cli tcpdump; do \
 		command -v $$c >/dev/null 2>&1 || missing=1; done; \
 	[ -e /usr/share/bash-completion/bash_completion ] || missing=1; \
+	[ -e /usr/share/zoneinfo/Europe/Madrid ] || missing=1; \
 	/usr/bin/python3 -c 'import jsonschema' 2>/dev/null || missing=1; \
 	pkg-config --exists $(PKG_LIBS) 2>/dev/null || missing=1; \
 	if [ $$missing = 1 ]; then $(MAKE) --no-print-directory deps; fi
@@ -268,8 +269,10 @@ fuzz: $(FUZZ_BINS)
 	$(Q)BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh long $(FUZZERS)
 
 # The daemon's own life under the sanitizers: start, reload (half-written
-# files too), ban events, checked pins, restart and stop.
+# files too), ban events, checked pins, restart and stop, commit-confirmed
+# applies and profile switches.
 ASAN_TESTS   ?= unit integ-reload integ-halfwritten integ-restart integ-flood \
+	integ-apply integ-profile \
 	integ-pins
 SAN_LOG_DIR  := $(abspath $(BUILD)/asan/sanitizer-reports)
 test-asan:

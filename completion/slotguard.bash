@@ -5,10 +5,8 @@
 # -c on the line, else of /etc/slotguard/slotguard.conf). Needs the
 # bash-completion package; installed as .../bash-completion/completions/slotguard.
 
-# Objects that exist, and the commands of those that have commands. profile
-# (issue 14) is known here so that its names complete once the binary has
-# it; add it to _slotguard_objects then.
-_slotguard_objects='run allow deny ban set stats top status explain replay config reload version help'
+# Objects that exist, and the commands of those that have commands.
+_slotguard_objects='run allow deny ban set stats top status explain replay config reload apply profile version help'
 declare -A _slotguard_commands=(
 	[allow]='add del list replace flush help'
 	[deny]='add del list replace flush help'
@@ -21,6 +19,7 @@ declare -A _slotguard_commands=(
 declare -A _slotguard_options=(
 	[run]='--config --interface --state-dir --monitor --enforce --log-format --metrics-optional'
 	[reload]='--timeout'
+	[apply]='--config --confirm-within --confirm --cancel --timeout'
 	[stats]='--json --interval --count'
 	[top]='--limit --by --level --shared --sets --json'
 	[status]='--json'
@@ -41,7 +40,7 @@ declare -A _slotguard_options=(
 )
 _slotguard_global_options='--pin-dir --verbose --help'
 # Options that take a value (the next word is not an argument).
-_slotguard_valued='--pin-dir|-c|--config|-i|--interface|--state-dir|--log-format|--for|--reason|--interval|--count|-n|--limit|-b|--by|-l|--level|-f|--file|-t|--timeout|-a|--allow-check|--top'
+_slotguard_valued='--pin-dir|-c|--config|-w|--confirm-within|-i|--interface|--state-dir|--log-format|--for|--reason|--interval|--count|-n|--limit|-b|--by|-l|--level|-f|--file|-t|--timeout|-a|--allow-check|--top'
 # The config file read for set and profile names when -c is not given.
 _slotguard_conf_default=${_slotguard_conf_default:-/etc/slotguard/slotguard.conf}
 

@@ -85,6 +85,8 @@ int sg_cmd_top(int argc, char **argv);
 int sg_cmd_status(int argc, char **argv);
 int sg_cmd_config(int argc, char **argv);
 int sg_cmd_reload(int argc, char **argv);
+int sg_cmd_apply(int argc, char **argv);
+int sg_cmd_profile(int argc, char **argv);
 int sg_cmd_version(int argc, char **argv);
 
 #endif /* SLOTGUARD_CLI_H */

@@ -32,6 +32,9 @@ static const char usage[] =
 	"  status         program, interfaces, modes, map fill levels\n"
 	"  config check   validate a config file without applying it\n"
 	"  reload         have the daemon re-read its config; wait for the outcome\n"
+	"  apply          switch the daemon to a config that rolls back by itself\n"
+	"                 unless confirmed (--confirm-within, --confirm, --cancel)\n"
+	"  profile        release-window profiles: list, show, activate, auto\n"
 	"  version        print the version and ABI version\n"
 	"\n"
 	"Global options (before or after the object and command):\n"
@@ -67,6 +70,8 @@ static const struct sg_cmd objects[] = {
 	{ "status", sg_cmd_status, "what runs where" },
 	{ "config", sg_cmd_config, "config check" },
 	{ "reload", sg_cmd_reload, "reload the daemon's config" },
+	{ "apply", sg_cmd_apply, "a config that rolls back unless confirmed" },
+	{ "profile", sg_cmd_profile, "release-window profiles" },
 	{ "version", sg_cmd_version, "version" },
 	{ NULL, NULL, NULL },
 };

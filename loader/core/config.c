@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "config.h"
+#include "control.h"
 
 /* Room for "allowlist = " and a path of PATH_MAX bytes. */
 #define CONF_LINE_MAX (PATH_MAX + 256)
@@ -25,6 +26,7 @@ static const char *const section_names[SG_SEC_COUNT] = {
 	[SG_SEC_EVENTS] = "events",
 	[SG_SEC_SET] = "set",
 	[SG_SEC_FLEET] = "fleet",
+	[SG_SEC_PROFILE] = "profile",
 };
 
 int sg_conf_error_at(struct sg_conf *c, unsigned int line, const char *fmt, ...)
@@ -113,14 +115,16 @@ int sg_conf_begin_section(struct sg_conf *c, const char *line)
 		if (!strcmp(type, section_names[i]))
 			break;
 	if (i == SG_SEC_COUNT || extra[0] ||
-	    (i != SG_SEC_SERVICE && i != SG_SEC_SET && name[0]))
+	    (i != SG_SEC_SERVICE && i != SG_SEC_SET && i != SG_SEC_PROFILE &&
+	     name[0]))
 		return sg_conf_error(
 			c,
-			"unknown section [%s] (expected [slotguard], [service NAME], [source], [subnet], [ban], [events], [set NAME] or [fleet])",
+			"unknown section [%s] (expected [slotguard], [service NAME], [source], [subnet], [ban], [events], [set NAME], [fleet] or [profile NAME])",
 			head);
-	if (i == SG_SEC_SERVICE || i == SG_SEC_SET) {
+	if (i == SG_SEC_SERVICE || i == SG_SEC_SET || i == SG_SEC_PROFILE) {
 		err = i == SG_SEC_SERVICE ? begin_service(c, name)
-					  : sg_conf_begin_set(c, name);
+		      : i == SG_SEC_SET	  ? sg_conf_begin_set(c, name)
+					  : sg_conf_begin_profile(c, name);
 		if (err)
 			return err;
 	} else if (c->section_line[i]) {
@@ -367,19 +371,26 @@ static int finish(struct sg_conf *c)
 					    &c->events, &cfg->events);
 	if (!err && c->section_line[SG_SEC_FLEET])
 		err = sg_conf_finish_fleet(c);
+	if (!err)
+		err = sg_conf_finish_profiles(c);
 	return err;
 }
 
-__u32 sg_settings_level_flags(const struct sg_settings *s)
+__u32 sg_config_level_flags(const struct sg_config *cfg)
 {
 	__u32 flags = 0;
 	unsigned int l, k;
 
 	for (l = 0; l < SG_LEVEL_COUNT; l++)
 		for (k = 0; k < SG_BUDGET_KIND_COUNT; k++)
-			if (s->cfg.budget[l][k].interval_ns)
+			if (cfg->budget[l][k].interval_ns)
 				flags |= SG_FLAG_LEVEL_ON(l);
 	return flags;
+}
+
+__u32 sg_settings_level_flags(const struct sg_settings *s)
+{
+	return sg_config_level_flags(&s->cfg);
 }
 
 /* Budgets as the defaults wrote them, for keys to change one half. */
@@ -403,27 +414,21 @@ static void conf_init(struct sg_conf *c, const char *path)
 	c->events.burst = c->s.cfg.events.limit_ns / c->events.interval_ns;
 }
 
-int sg_settings_load(const char *path, struct sg_settings *s, char *err,
-		     size_t err_len)
+/* Parse f (named path in messages) over the defaults into *s. */
+static int load_stream(const char *path, FILE *f, struct sg_settings *s,
+		       char *err, size_t err_len)
 {
 	struct sg_conf *c;
 	int ret, max_line;
 
-	if (!path || !s)
-		return -EINVAL;
 	c = calloc(1, sizeof(*c)); /* ~100 KiB: not for the stack */
 	if (!c) {
 		snprintf(err, err_len, "%s: out of memory", path);
+		fclose(f);
 		return -ENOMEM;
 	}
 	conf_init(c, path);
-	c->f = fopen(path, "re");
-	if (!c->f) {
-		ret = -errno;
-		snprintf(err, err_len, "%s: %s", path, strerror(errno));
-		free(c);
-		return ret;
-	}
+	c->f = f;
 	/* libinih sizes its line buffer from this global (Debian's build). */
 	max_line = ini_max_line;
 	ini_max_line = CONF_LINE_MAX;
@@ -444,4 +449,36 @@ int sg_settings_load(const char *path, struct sg_settings *s, char *err,
 		snprintf(err, err_len, "%s", c->err);
 	free(c);
 	return ret;
+}
+
+int sg_settings_load(const char *path, struct sg_settings *s, char *err,
+		     size_t err_len)
+{
+	FILE *f;
+	int ret;
+
+	if (!path || !s)
+		return -EINVAL;
+	f = fopen(path, "re");
+	if (!f) {
+		ret = -errno;
+		snprintf(err, err_len, "%s: %s", path, strerror(errno));
+		return ret;
+	}
+	return load_stream(path, f, s, err, err_len);
+}
+
+int sg_settings_load_text(const char *path, const char *text,
+			  struct sg_settings *s, char *err, size_t err_len)
+{
+	FILE *f;
+
+	if (!path || !text || !s)
+		return -EINVAL;
+	f = fmemopen((void *)text, strlen(text), "r");
+	if (!f) {
+		snprintf(err, err_len, "%s: %s", path, strerror(errno));
+		return -ENOMEM;
+	}
+	return load_stream(path, f, s, err, err_len);
 }

@@ -19,10 +19,11 @@ enum sg_conf_section {
 	SG_SEC_EVENTS,
 	SG_SEC_SET,
 	SG_SEC_FLEET,
+	SG_SEC_PROFILE,
 	SG_SEC_COUNT,
 };
 
-#define SG_CONF_KEYS_MAX  24 /* keys in the largest section */
+#define SG_CONF_KEYS_MAX  32 /* keys in the largest section */
 #define SG_CONF_QUOTE_MAX 64 /* values quoted back in messages are cut here */
 #define SG_CONF_RATE_MAX  10000000ULL
 /* A burst banks burst * interval of time; more than a year is a typo. */
@@ -50,6 +51,16 @@ struct sg_conf_set {
 	struct sg_conf_budget member[SG_BUDGET_KIND_COUNT];
 };
 
+/* A [profile NAME] as written: overrides, laid over the base at the end. */
+struct sg_conf_profile {
+	unsigned int days_line, start_line, end_line, timezone_line, mode_line;
+	struct sg_conf_budget budget[SG_LEVEL_COUNT][SG_BUDGET_KIND_COUNT];
+	__u32 mode, ban_after, min_excess_milli;
+	__u64 ban_window_ns, ban_time_ns, ban_max_ns;
+	/* Lines of after, window, time, max, min_excess; 0: not set. */
+	unsigned int ban_line[5];
+};
+
 struct sg_conf {
 	struct sg_settings s; /* the copy that becomes *s on success */
 	const char *path;
@@ -67,6 +78,7 @@ struct sg_conf {
 	struct sg_conf_service svc[SG_MAX_SERVICES];
 	struct sg_conf_set set[SG_MAX_NAMED_SETS];
 	struct sg_conf_budget events;
+	struct sg_conf_profile profile[SG_MAX_PROFILES];
 	unsigned int ban_time_line, ban_max_line;
 	bool failed;
 	char err[SG_ERR_LEN];
@@ -142,6 +154,15 @@ int sg_conf_set_quota(struct sg_conf *c, const char *key, const char *v,
 extern const struct sg_conf_key sg_conf_fleet_keys[];
 void sg_conf_fleet_defaults(struct sg_fleet_settings *f);
 int sg_conf_finish_fleet(struct sg_conf *c);
+
+/* config_profile_keys.c: [profile NAME] */
+extern const struct sg_conf_key sg_conf_profile_keys[];
+int sg_conf_begin_profile(struct sg_conf *c, const char *name);
+/* Each profile over the finished base config: overrides, checks. */
+int sg_conf_finish_profiles(struct sg_conf *c);
+/* config_keys.c: a factor like "5" or "2.5", in thousandths. */
+int sg_conf_min_excess(struct sg_conf *c, const char *key, const char *v,
+		       __u32 *out);
 
 /* config_set_keys.c */
 extern const struct sg_conf_key sg_conf_set_keys[];

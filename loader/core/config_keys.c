@@ -395,7 +395,8 @@ static int set_ban_memory(struct sg_conf *c, const char *key, const char *v)
  * A factor like "5" or "2.5": ban only rates at least this many times the
  * limit. Three decimals at most, from 1 (any excess) to 1000.
  */
-static int set_min_excess(struct sg_conf *c, const char *key, const char *v)
+int sg_conf_min_excess(struct sg_conf *c, const char *key, const char *v,
+		       __u32 *out)
 {
 	char whole[16] = "", frac[8] = "", q[SG_CONF_QUOTE_MAX + 4];
 	const char *dot = strchr(v, '.');
@@ -417,8 +418,13 @@ static int set_min_excess(struct sg_conf *c, const char *key, const char *v)
 	if (w * scale + f > 1000 * scale)
 		return sg_conf_error(c, "%s: '%s' is more than 1000", key,
 				     sg_conf_quote(v, q));
-	c->s.cfg.min_excess_milli = (__u32)(w * scale + f);
+	*out = (__u32)(w * scale + f);
 	return 0;
+}
+
+static int set_min_excess(struct sg_conf *c, const char *key, const char *v)
+{
+	return sg_conf_min_excess(c, key, v, &c->s.cfg.min_excess_milli);
 }
 
 static int set_max_bans(struct sg_conf *c, const char *key, const char *v)
@@ -480,4 +486,5 @@ const struct sg_conf_key *const sg_conf_keys[SG_SEC_COUNT] = {
 	[SG_SEC_EVENTS] = events_keys,
 	[SG_SEC_SET] = sg_conf_set_keys,
 	[SG_SEC_FLEET] = sg_conf_fleet_keys,
+	[SG_SEC_PROFILE] = sg_conf_profile_keys,
 };

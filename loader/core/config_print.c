@@ -168,6 +168,21 @@ static void print_fleet(FILE *f, const struct sg_fleet_settings *fl)
 		imports, (unsigned long long)fl->import_burst);
 }
 
+/* "profile release: mon-fri 07:55-08:30 Europe/Madrid: conn_rate ..." */
+static void print_profile(FILE *f, const struct sg_profile_settings *p,
+			  const struct sg_config *base)
+{
+	char days[48], start[16], end[16];
+
+	sg_profile_days_text(p->days, days, sizeof(days));
+	sg_profile_time_text(p->start, start, sizeof(start));
+	sg_profile_time_text(p->end, end, sizeof(end));
+	fprintf(f, "profile %s: %s %s-%s%s %s: ", p->name, days, start, end,
+		p->end <= p->start ? " (ends the next day)" : "", p->timezone);
+	sg_profile_print_changes(f, p, base);
+	fputc('\n', f);
+}
+
 void sg_settings_print(const struct sg_settings *s, FILE *f)
 {
 	static const char *const xdp_modes[] = { "auto", "native", "generic" };
@@ -207,4 +222,6 @@ void sg_settings_print(const struct sg_settings *s, FILE *f)
 	print_budget(f, "events:", &cfg->events, false);
 	fputc('\n', f);
 	print_fleet(f, &s->fleet);
+	for (i = 0; i < s->n_profiles && i < SG_MAX_PROFILES; i++)
+		print_profile(f, &s->profiles[i], cfg);
 }

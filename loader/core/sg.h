@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <linux/types.h>
 #include "slotguard.h"
+#include "profile.h"
 
 enum sg_exit {
 	SG_EXIT_OK = 0,
@@ -172,6 +173,8 @@ struct sg_settings {
 	struct sg_set_settings sets[SG_MAX_NAMED_SETS];
 	unsigned int n_sets;
 	struct sg_fleet_settings fleet;
+	struct sg_profile_settings profiles[SG_MAX_PROFILES]; /* file order */
+	unsigned int n_profiles;
 	struct sg_config cfg;	/* mode, prefixes, budgets, bans, events */
 	unsigned int mode_line; /* line of `mode` in path, 0: the default */
 	unsigned int interfaces_line; /* of `interfaces =`; 0: not in the file

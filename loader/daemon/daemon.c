@@ -18,6 +18,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "daemon.h"
+#include "profiles.h"
 #include "slotguard.skel.h"
 #include "core/pins.h"
 
@@ -346,13 +347,13 @@ static void sg_log_sets(struct sg_daemon *d, const struct sg_settings *s,
 		       rep->dropped);
 }
 
-/* The runtime config for s, keeping what belongs to the live state. */
-static void sg_live_config(struct sg_daemon *d, const struct sg_settings *s,
+/* The runtime config want, keeping what belongs to the live state. */
+static void sg_live_config(struct sg_daemon *d, const struct sg_config *want,
 			   const struct sg_config *old, struct sg_config *cfg)
 {
 	unsigned int k;
 
-	*cfg = s->cfg;
+	*cfg = *want;
 	cfg->abi_version = SG_ABI_VERSION;
 	cfg->generation = old->generation + 1;
 	cfg->time_offset_ns = old->time_offset_ns;
@@ -360,7 +361,8 @@ static void sg_live_config(struct sg_daemon *d, const struct sg_settings *s,
 	cfg->ban_filter_half = old->ban_filter_half;
 	cfg->flags =
 		(cfg->flags & ~SG_FLAG_LEVEL_ON(0) & ~SG_FLAG_LEVEL_ON(1)) |
-		sg_settings_level_flags(s) | (old->flags & SG_FLAG_FIXED_CLOCK);
+		sg_config_level_flags(want) |
+		(old->flags & SG_FLAG_FIXED_CLOCK);
 	if (d->mode_override >= 0)
 		cfg->mode = d->mode_override;
 	for (k = 0; k < SG_BUDGET_KIND_COUNT; k++)
@@ -368,11 +370,46 @@ static void sg_live_config(struct sg_daemon *d, const struct sg_settings *s,
 			__atomic_load_n(&d->fleet_report[k], __ATOMIC_ACQUIRE);
 }
 
+/*
+ * A profile switch: the runtime config alone, in one map update (the
+ * sets and services stay as they are). The lock is held by the caller.
+ */
+static int sg_write_config(struct sg_daemon *d, const struct sg_settings *s,
+			   const struct sg_config *want)
+{
+	struct sg_config cfg, old = {};
+
+	sg_config_read(&d->st, &old);
+	sg_live_config(d, want, &old, &cfg);
+	return sg_config_write(&d->st, &cfg);
+}
+
+int sg_daemon_write_config(struct sg_daemon *d, const struct sg_settings *s,
+			   const struct sg_config *want, char *err, size_t len)
+{
+	int ret = sg_state_lock(&d->st, 5000);
+
+	if (ret == -EBUSY) {
+		snprintf(err, len, "%s is locked by another command",
+			 d->st.pin_dir);
+		return ret;
+	}
+	if (!ret)
+		ret = sg_write_config(d, s, want);
+	if (!ret)
+		ret = sg_bans_sync_levels(&d->st, sg_member_bans(s));
+	if (ret)
+		snprintf(err, len, "writing the runtime config: %s",
+			 strerror(-ret));
+	close(d->st.lock_fd);
+	d->st.lock_fd = -1;
+	return ret;
+}
+
 /* Write settings to the maps; sets come from their files when named. */
 int sg_daemon_apply(struct sg_daemon *d, const struct sg_settings *s, char *err,
 		    size_t len)
 {
-	struct sg_config cfg, old = {};
 	struct sg_set_item *files = NULL;
 	struct sg_sets_report *rep = calloc(1, sizeof(*rep));
 	struct sg_notes notes = {};
@@ -396,11 +433,11 @@ int sg_daemon_apply(struct sg_daemon *d, const struct sg_settings *s, char *err,
 		snprintf(err, len, "%s is locked by another command",
 			 d->st.pin_dir);
 	if (!ret) {
-		sg_config_read(&d->st, &old);
-		sg_live_config(d, s, &old, &cfg);
 		ret = sg_services_apply(&d->st, s);
+		/* The profile the schedule (or a hand) picks in s, if any. */
 		if (!ret)
-			ret = sg_config_write(&d->st, &cfg);
+			ret = sg_write_config(d, s,
+					      sg_profiles_effective(d, s));
 		if (!ret)
 			ret = sg_sets_apply(&d->st, s, files, n_files, rep);
 		if (!ret)

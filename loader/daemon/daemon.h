@@ -20,6 +20,8 @@ enum sg_log_format {
 };
 
 struct sg_ban_seen; /* events.c: bans known active at the last sweep */
+struct sg_apply;    /* apply.c: a change waiting for --confirm */
+struct sg_profiles; /* profiles.c: the schedule as it runs */
 
 struct sg_daemon {
 	struct slotguard *skel;
@@ -69,6 +71,11 @@ struct sg_daemon {
 	void (*metrics_hook)(void *ctx, FILE *out);
 	void *hook_ctx;
 	__u32 fleet_report[SG_BUDGET_KIND_COUNT];
+	/* -i of the command line, which every reload keeps. */
+	char (*cli_ifaces)[SG_IFNAME_LEN];
+	unsigned int n_cli_ifaces;
+	struct sg_apply *apply;
+	struct sg_profiles *profiles;
 };
 
 /* Keys a reload cannot apply: they take effect at the next start. */
@@ -133,6 +140,9 @@ int sg_daemon_prepare_dir(struct sg_daemon *d, char *err, size_t len);
 int sg_daemon_load(struct sg_daemon *d, char *err, size_t len);
 int sg_daemon_apply(struct sg_daemon *d, const struct sg_settings *s, char *err,
 		    size_t len);
+/* Only the runtime config (mode, budgets, bans), as want says: profiles. */
+int sg_daemon_write_config(struct sg_daemon *d, const struct sg_settings *s,
+			   const struct sg_config *want, char *err, size_t len);
 int sg_daemon_attach_all(struct sg_daemon *d, char *err, size_t len);
 /* sg_daemon: this daemon's pid, config and the outcome of each reload. */
 void sg_daemon_record_start(struct sg_daemon *d);
@@ -146,6 +156,16 @@ void sg_daemon_shutdown(struct sg_daemon *d, bool keep);
  */
 void sg_daemon_reload(struct sg_daemon *d, char ifaces[][SG_IFNAME_LEN],
 		      unsigned int n_ifaces);
+/*
+ * Run settings that loaded (a reload, an apply, a rollback): what a
+ * reload does after reading the file. what ("reload", "apply") names it
+ * in the log. 0, or -errno with err: the running settings then stay and
+ * the refusal is logged and recorded like a refused reload.
+ */
+int sg_daemon_switch(struct sg_daemon *d, struct sg_settings *s,
+		     const char *what, char *err, size_t len);
+/* "WHAT refused: ERR; keeping the running settings", recorded as such. */
+void sg_daemon_refused(struct sg_daemon *d, const char *what, const char *err);
 /* -i and the mode flags override what the file says. */
 void sg_daemon_overrides(const struct sg_daemon *d, struct sg_settings *s,
 			 char ifaces[][SG_IFNAME_LEN], unsigned int n_ifaces);

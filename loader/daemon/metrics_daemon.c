@@ -6,8 +6,10 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include "apply.h"
 #include "daemon.h"
 #include "metrics.h"
+#include "profiles.h"
 
 int sg_metrics_render_daemon(struct sg_daemon *d, FILE *f)
 {
@@ -38,5 +40,7 @@ int sg_metrics_render_daemon(struct sg_daemon *d, FILE *f)
 			"key=\"%s\"} %d\n",
 			sg_restart_key_section(k), sg_restart_key_names[k],
 			!!(keys & (1U << k)));
+	sg_apply_render_metrics(d, f);
+	sg_profiles_render_metrics(d, f);
 	return ferror(f) ? -EIO : 0;
 }

@@ -13,7 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "apply.h"
 #include "daemon.h"
+#include "profiles.h"
 
 const char *const sg_restart_key_names[SG_RESTART_KEY_COUNT] = {
 	[SG_RESTART_INTERFACES] = "interfaces",
@@ -264,26 +266,65 @@ static void warn_monitor(const struct sg_daemon *d, const struct sg_settings *s)
 		       d->config_path ? d->config_path : "no config file");
 }
 
-static void sg_reload_refused(struct sg_daemon *d, const char *err)
+void sg_daemon_refused(struct sg_daemon *d, const char *what, const char *err)
 {
 	char status[SG_ERR_LEN + 64];
 
-	sg_log(d, "error", "reload refused: %s; keeping the running settings",
+	sg_log(d, "error", "%s refused: %s; keeping the running settings", what,
 	       err);
 	sg_daemon_record_reload(d, false, err);
 	__atomic_store_n(&d->reload_ok, 0, __ATOMIC_RELAXED);
-	snprintf(status, sizeof(status),
-		 "READY=1\nSTATUS=reload refused: %.400s", err);
+	snprintf(status, sizeof(status), "READY=1\nSTATUS=%s refused: %.400s",
+		 what, err);
 	sg_notify(status);
+}
+
+int sg_daemon_switch(struct sg_daemon *d, struct sg_settings *s,
+		     const char *what, char *err, size_t len)
+{
+	char status[128];
+	__u32 keys;
+	int ret;
+
+	sg_daemon_overrides(d, s, d->cli_ifaces, d->n_cli_ifaces);
+	sg_daemon_warn_writable(d, s);
+	keys = sg_restart_keys(d, &d->settings, s);
+	ret = sg_daemon_apply(d, s, err, len);
+	if (ret) {
+		sg_daemon_refused(d, what, err);
+		return ret;
+	}
+	sg_settings_log_notes(d, s);
+	warn_monitor(d, s);
+	d->settings = *s;
+	sg_profiles_settings_changed(d);
+	__atomic_store_n(&d->restart_keys, keys, __ATOMIC_RELAXED);
+	__atomic_store_n(&d->reload_ok_unix_ns, sg_unix_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(&d->reload_ok, 1, __ATOMIC_RELAXED);
+	sg_daemon_record_reload(d, true, NULL);
+	if (!strcmp(what, "reload"))
+		sg_log(d, "info", "reloaded %s (mode %s)%s",
+		       d->config_path ? d->config_path : "defaults",
+		       sg_mode_name(d->settings.cfg.mode),
+		       keys ? "; some changes wait for a restart (see above)"
+			    : "");
+	snprintf(status, sizeof(status),
+		 "READY=1\nSTATUS=running, mode %s, %s%s",
+		 sg_mode_name(d->settings.cfg.mode),
+		 strcmp(what, "reload") ? what : "reloaded",
+		 keys ? " (restart pending)" : "");
+	sg_notify(status);
+	return 0;
 }
 
 void sg_daemon_reload(struct sg_daemon *d, char ifaces[][SG_IFNAME_LEN],
 		      unsigned int n_ifaces)
 {
 	struct sg_settings *s = malloc(sizeof(*s));
-	char err[SG_ERR_LEN], status[128];
-	__u32 keys;
+	char err[SG_ERR_LEN];
 
+	(void)ifaces; /* the same as d->cli_ifaces */
+	(void)n_ifaces;
 	if (!s)
 		return;
 	sg_notify("RELOADING=1\nSTATUS=reloading");
@@ -291,35 +332,13 @@ void sg_daemon_reload(struct sg_daemon *d, char ifaces[][SG_IFNAME_LEN],
 	/* A half-written file is refused here, never applied. */
 	if (d->config_path &&
 	    sg_settings_load_whole(d->config_path, s, err, sizeof(err))) {
-		sg_reload_refused(d, err);
+		sg_daemon_refused(d, "reload", err);
 		free(s);
 		return;
 	}
-	sg_daemon_overrides(d, s, ifaces, n_ifaces);
-	sg_daemon_warn_writable(d, s);
-	keys = sg_restart_keys(d, &d->settings, s);
-	if (sg_daemon_apply(d, s, err, sizeof(err))) {
-		sg_reload_refused(d, err);
-		free(s);
-		return;
-	}
-	sg_settings_log_notes(d, s);
-	warn_monitor(d, s);
-	d->settings = *s;
+	if (!sg_daemon_switch(d, s, "reload", err, sizeof(err)))
+		sg_apply_reloaded(d);
 	free(s);
-	__atomic_store_n(&d->restart_keys, keys, __ATOMIC_RELAXED);
-	__atomic_store_n(&d->reload_ok_unix_ns, sg_unix_ns(), __ATOMIC_RELAXED);
-	__atomic_store_n(&d->reload_ok, 1, __ATOMIC_RELAXED);
-	sg_daemon_record_reload(d, true, NULL);
-	sg_log(d, "info", "reloaded %s (mode %s)%s",
-	       d->config_path ? d->config_path : "defaults",
-	       sg_mode_name(d->settings.cfg.mode),
-	       keys ? "; some changes wait for a restart (see above)" : "");
-	snprintf(status, sizeof(status),
-		 "READY=1\nSTATUS=running, mode %s, reloaded%s",
-		 sg_mode_name(d->settings.cfg.mode),
-		 keys ? " (restart pending)" : "");
-	sg_notify(status);
 }
 
 /* A bounded batch per call: a command storm cannot stall the loop. */

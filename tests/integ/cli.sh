@@ -37,9 +37,12 @@ args_of() {
 	'config check') echo "$T/good.conf" ;;
 	explain) echo 192.0.2.1 ;;
 	replay) echo "-c $T/good.conf $T/cap.pcap" ;;
+	apply) echo --confirm ;;
+	'profile show' | 'profile activate') echo release ;;
 	run) echo "-c $T/bad.conf" ;;
 	'allow list' | 'deny list' | 'allow flush' | 'deny flush' | 'ban list' | \
-		'ban flush' | 'set list' | stats | top | status | version | reload) ;;
+		'ban flush' | 'set list' | stats | top | status | version | reload | \
+		'profile list' | 'profile auto') ;;
 	*) return 1 ;;
 	esac
 }

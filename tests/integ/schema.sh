@@ -20,7 +20,8 @@ DOCS=("status|status" "stats|stats" "stats --interval 0.3 --count 2|stats --line
 	"explain 10.200.99.7|explain" "explain 10.200.96.5|explain"
 	"explain fd00:5a:98::1|explain" "explain 10.200.97.7|explain"
 	"replay -c @GOOD@ @PCAP@|replay"
-	"replay -c @GOOD@ -c @GOOD@ --allow-check @ALLOW@ @PCAP@|replay")
+	"replay -c @GOOD@ -c @GOOD@ --allow-check @ALLOW@ @PCAP@|replay"
+	"profile list|profile_list" "profile show release|profile")
 schema_name() { echo "schema-$(tr -s ' -@' '-' <<<"${1%%|*}" | sed 's/-$//')"; }
 TESTS=(schema-every-json-command-has-a-definition)
 for d in "${DOCS[@]}"; do
@@ -46,7 +47,14 @@ printf '10.200.245.0/24\n' >"$LAB_TMP/hosting.txt"
 CONF_BAN_TIME=2s lab_conf "$LAB_TMP/sg.conf" "[set hosting]
 file = $LAB_TMP/hosting.txt
 action = limit
-conn_rate = 100/s"
+conn_rate = 100/s
+
+[profile release]
+days = mon-sun
+start = 07:55
+end = 08:30
+timezone = Europe/Madrid
+conn_rate = 1/s"
 sed 's/^conn_rate = 5\/s$/conn_rate = fast/' "$LAB_TMP/sg.conf" >"$LAB_TMP/bad.conf"
 # A capture for replay (bots banned, a set hit), and people to check.
 "$BUILD/tools/sg_pcapgen" -o "$LAB_TMP/cap.pcap" -n 3000 --port "$LAB_PORT"

@@ -17,11 +17,14 @@
 #include <sys/stat.h>
 #include <linux/capability.h>
 #include "cli/cli.h"
+#include "daemon/apply.h"
 #include "daemon/daemon.h"
 #include "daemon/metrics.h"
+#include "daemon/profiles.h"
 #include "fleet/fleet.h"
 
-static volatile sig_atomic_t stop_signal, reload_requested, handover;
+static volatile sig_atomic_t stop_signal, reload_requested, handover,
+	control_requested;
 
 static const char run_usage[] =
 	"Usage: slotguard run [-c FILE] [-i IFACE]... [--pin-dir DIR]\n"
@@ -71,6 +74,10 @@ static void on_signal(int sig)
 		reload_requested = 1;
 		return;
 	}
+	if (sig == SIGUSR1) { /* a command left a request (apply, profile) */
+		control_requested = 1;
+		return;
+	}
 	if (sig == SIGUSR2)
 		handover = 1;
 	stop_signal = sig;
@@ -85,6 +92,7 @@ static void install_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGUSR2, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
 
@@ -237,6 +245,19 @@ static void drop_privileges(struct sg_daemon *d)
 		       "on reload)");
 }
 
+/* Until the next thing due: a rollback, a profile boundary, 250 ms. */
+static int wake_ms(const struct sg_daemon *d)
+{
+	long ms = 250, at = sg_apply_wake_ms(d);
+
+	if (at >= 0 && at < ms)
+		ms = at;
+	at = sg_profiles_wake_ms(d);
+	if (at >= 0 && at < ms)
+		ms = at;
+	return (int)ms;
+}
+
 static int loop(struct sg_daemon *d, struct run_opts *o,
 		struct sg_metrics *metrics, struct sg_fleet *fleet)
 {
@@ -248,8 +269,14 @@ static int loop(struct sg_daemon *d, struct run_opts *o,
 			reload_requested = 0;
 			sg_daemon_reload(d, o->ifaces, o->n_ifaces);
 		}
+		if (control_requested) {
+			control_requested = 0;
+			sg_control_serve(d);
+		}
+		sg_apply_tick(d);
+		sg_profiles_tick(d);
 		sg_daemon_log_audit(d);
-		if (sg_events_poll(d, 250) < 0 && errno != EINTR) {
+		if (sg_events_poll(d, wake_ms(d)) < 0 && errno != EINTR) {
 			sg_log(d, "error", "reading events: %s",
 			       strerror(errno));
 			return SG_EXIT_FAIL;
@@ -258,6 +285,8 @@ static int loop(struct sg_daemon *d, struct run_opts *o,
 			last_sweep = time(NULL);
 			sg_events_sweep(d);
 			sg_persist_tick(d);
+			sg_control_serve(d); /* a request whose signal was lost
+					      */
 		}
 	}
 	return SG_EXIT_OK;
@@ -270,6 +299,13 @@ static int run_settings(struct sg_daemon *d, struct run_opts *o)
 
 	if (load_settings(d->config_path, &d->settings))
 		return SG_EXIT_USAGE;
+	/* A change left pending by the last daemon: its confirmed config. */
+	if (sg_apply_prepare(
+		    d, o->state_dir ? o->state_dir : d->settings.state_dir,
+		    &d->settings))
+		return SG_EXIT_FAIL;
+	d->cli_ifaces = o->ifaces;
+	d->n_cli_ifaces = o->n_ifaces;
 	sg_daemon_overrides(d, &d->settings, o->ifaces, o->n_ifaces);
 	if (sg_cli.pin_dir_given) {
 		snprintf(d->settings.pin_dir, sizeof(d->settings.pin_dir), "%s",
@@ -385,6 +421,8 @@ int sg_cmd_run(int argc, char **argv)
 		goto out;
 	}
 	sg_daemon_record_start(d);
+	sg_apply_started(d);
+	sg_profiles_settings_changed(d);
 	drop_privileges(d);
 	/* Redis down or not, the filter runs: fleet mode only adds to it. */
 	if (fleet && sg_fleet_start(fleet, err, sizeof(err))) {
@@ -402,6 +440,8 @@ int sg_cmd_run(int argc, char **argv)
 out:
 	if (d->metrics_fd >= 0)
 		close(d->metrics_fd);
+	sg_apply_free(d);
+	sg_profiles_free(d);
 	free(d);
 	free(o);
 	return rc < 0 ? SG_EXIT_OK : rc;

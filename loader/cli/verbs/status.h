@@ -22,6 +22,11 @@ const char *sg_status_state(const struct sg_status_daemon *sd);
 void sg_status_daemon_print(const struct sg_status_daemon *sd);
 struct json_object *sg_status_daemon_json(const struct sg_status_daemon *sd);
 
+/* status_apply.c: a change waiting for --confirm, the active profile. */
+struct json_object *sg_status_pending_json(const struct sg_status_daemon *sd);
+struct json_object *sg_status_profile_json(const struct sg_status_daemon *sd);
+void sg_status_apply_print(const struct sg_status_daemon *sd);
+
 struct sg_state;
 /* The fleet's status object, or NULL when fleet mode never ran. */
 struct json_object *sg_status_fleet_json(const struct sg_state *st);

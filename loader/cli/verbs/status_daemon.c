@@ -70,11 +70,14 @@ void sg_status_daemon_print(const struct sg_status_daemon *sd)
 	       i->state_dir[0] ? i->state_dir : "-");
 	if (!i->last_reload_unix_ns) {
 		printf("  no reload since the start\n");
-		return;
+	} else {
+		print_time("  last reload ", i->last_reload_unix_ns);
+		printf(": %s%s (%u reloads)\n",
+		       i->last_reload_ok ? "ok" : "REFUSED: ",
+		       i->last_reload_ok ? "" : i->last_reload_error,
+		       i->reloads);
 	}
-	print_time("  last reload ", i->last_reload_unix_ns);
-	printf(": %s%s (%u reloads)\n", i->last_reload_ok ? "ok" : "REFUSED: ",
-	       i->last_reload_ok ? "" : i->last_reload_error, i->reloads);
+	sg_status_apply_print(sd);
 }
 
 static struct json_object *str_or_null(const char *s)
@@ -117,5 +120,7 @@ struct json_object *sg_status_daemon_json(const struct sg_status_daemon *sd)
 					  : str_or_null(i->last_reload_error));
 	}
 	json_object_object_add(o, "last_reload", r);
+	json_object_object_add(o, "pending_change", sg_status_pending_json(sd));
+	json_object_object_add(o, "profile", sg_status_profile_json(sd));
 	return o;
 }
