@@ -32,6 +32,7 @@ static __always_inline __u64 sg_seen_fingerprint(__u64 h)
  * A prefix without a tracking entry. The first time: remember it in one of
  * its two slots (the older) and return 0, the frame passes untracked. The
  * second time: return 1 with *first_ms and *first_flags of the first frame.
+ * 2: track it, but no first frame passed untracked (a lost race, below).
  */
 static __always_inline int sg_seen_before(const struct sg_config *cfg,
 					  const struct sg_prefix_key *key,
@@ -42,28 +43,47 @@ static __always_inline int sg_seen_before(const struct sg_config *cfg,
 	__u32 i1 = h & (SG_FIRST_SEEN_SLOTS - 1);
 	__u32 i2 = (h >> SG_FIRST_SEEN_SHIFT) & (SG_FIRST_SEEN_SLOTS - 1);
 	__u32 now_ms = ask->now / SG_NS_PER_MS;
-	__u64 *s1, *s2, *hit = NULL;
+	__u64 *s1, *s2, *hit, v1, v2, old, slot, cur;
 
 	s1 = bpf_map_lookup_elem(&sg_first_seen, &i1);
 	s2 = bpf_map_lookup_elem(&sg_first_seen, &i2);
 	if (!s1 || !s2)
 		return 1; /* cannot happen: track it */
-	if (*s1 >> SG_SEEN_FP_SHIFT == fp)
+	v1 = *(volatile __u64 *)s1;
+	v2 = *(volatile __u64 *)s2;
+	if (v1 >> SG_SEEN_FP_SHIFT == fp)
+		cur = v1;
+	else if (v2 >> SG_SEEN_FP_SHIFT == fp)
+		cur = v2;
+	else {
+		/*
+		 * Replace the slot written longer ago, with compare-and-swap:
+		 * two CPUs that both found neither slot must not both pass a
+		 * first sighting, as only one first frame is charged when the
+		 * entry is made. The loser tracks the prefix: seen before if
+		 * the winner wrote its fingerprint, else (another prefix took
+		 * the slot) with no first frame to charge (2).
+		 */
 		hit = s1;
-	else if (*s2 >> SG_SEEN_FP_SHIFT == fp)
-		hit = s2;
-	if (hit) {
-		*first_ms = (__u32)*hit;
-		*first_flags = *hit & (SG_SEEN_CONN | SG_SEEN_REQUEST);
-		return 1;
+		old = v1;
+		if ((__u32)(now_ms - (__u32)v1) < (__u32)(now_ms - (__u32)v2)) {
+			hit = s2;
+			old = v2;
+		}
+		slot = fp << SG_SEEN_FP_SHIFT |
+		       (ask->new_conn ? SG_SEEN_CONN : 0) |
+		       (ask->request ? SG_SEEN_REQUEST : 0) | now_ms;
+		cur = __sync_val_compare_and_swap(hit, old, slot);
+		if (cur == old) {
+			sg_stat_add(SG_STAT_FIRST_SIGHTINGS);
+			return 0;
+		}
+		if (cur >> SG_SEEN_FP_SHIFT != fp)
+			return 2;
 	}
-	/* Replace the slot written longer ago. */
-	hit = (__u32)(now_ms - (__u32)*s1) >= (__u32)(now_ms - (__u32)*s2) ? s1
-									   : s2;
-	*hit = fp << SG_SEEN_FP_SHIFT | (ask->new_conn ? SG_SEEN_CONN : 0) |
-	       (ask->request ? SG_SEEN_REQUEST : 0) | now_ms;
-	sg_stat_add(SG_STAT_FIRST_SIGHTINGS);
-	return 0;
+	*first_ms = (__u32)cur;
+	*first_flags = cur & (SG_SEEN_CONN | SG_SEEN_REQUEST);
+	return 1;
 }
 
 /* The violation window: restart it when it is over, count this frame. */
@@ -132,7 +152,7 @@ sg_track_get(const struct sg_config *cfg, const struct sg_prefix_key *key,
 	struct sg_track zero = {}, *t;
 	__u64 first_flags = 0, first_ns;
 	__u32 first_ms = 0, now_ms;
-	int made;
+	int made, seen = 1;
 
 	*first = 0;
 	t = bpf_map_lookup_elem(&sg_track, key);
@@ -140,9 +160,12 @@ sg_track_get(const struct sg_config *cfg, const struct sg_prefix_key *key,
 		return t;
 	if (must_track) {
 		first_ms = ask->now / SG_NS_PER_MS;
-	} else if (!sg_seen_before(cfg, key, ask, &first_ms, &first_flags)) {
-		*first = 1;
-		return NULL;
+	} else {
+		seen = sg_seen_before(cfg, key, ask, &first_ms, &first_flags);
+		if (!seen) {
+			*first = 1;
+			return NULL;
+		}
 	}
 	zero.set = ask->set;
 	made = !bpf_map_update_elem(&sg_track, key, &zero, BPF_NOEXIST);
@@ -152,7 +175,7 @@ sg_track_get(const struct sg_config *cfg, const struct sg_prefix_key *key,
 		return NULL;
 	}
 	/* Another CPU made it (and charged the first frame) meanwhile. */
-	if (!made || must_track)
+	if (!made || must_track || seen != 1)
 		return t;
 	now_ms = ask->now / SG_NS_PER_MS;
 	first_ns = ask->now - (__u64)(now_ms - first_ms) * SG_NS_PER_MS;
