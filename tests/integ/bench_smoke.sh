@@ -37,7 +37,7 @@ SMOKE_DIR=$(mktemp -d /tmp/sgbench-smoke.XXXXXX)
 trap 'rm -rf "$SMOKE_DIR"' EXIT
 RES=$SMOKE_DIR/results
 
-if BUILD=$BUILD timeout 60 "$LAB_ROOT/bench/run.sh" --quick --results "$RES" \
+if BUILD=$BUILD timeout 120 "$LAB_ROOT/bench/run.sh" --quick --results "$RES" \
 	--out "$SMOKE_DIR/BENCHMARKS.md" >"$SMOKE_DIR/log" 2>&1; then
 	pass bench-smoke-run
 else
