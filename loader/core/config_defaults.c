@@ -66,4 +66,3 @@ void sg_settings_defaults(struct sg_settings *s)
 	cfg->events = budget(50, NS_PER_S, 100);
 	sg_conf_fleet_defaults(&s->fleet);
 }
-

@@ -90,4 +90,3 @@ char *sg_conf_reader(char *str, int num, void *stream)
 	}
 	return str;
 }
-

@@ -9,7 +9,6 @@
 
 #include "sg.h"
 
-
 /*
  * Open dir (O_RDONLY directory fd) walking from "/" one component at a
  * time, refusing any symlink on the way (-ELOOP, err says which); create
