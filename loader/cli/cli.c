@@ -4,6 +4,8 @@
  * the pinned state with the right exit code, and per-object dispatch.
  */
 #include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -229,4 +231,20 @@ int sg_cli_dispatch(const char *object, const struct sg_cmd *cmds,
 	sg_cli.cmd = object;
 	sg_errorf("unknown command '%s' (%s)", name, sg_cli_help_hint());
 	return SG_EXIT_USAGE;
+}
+
+int sg_timeout_arg(const char *arg, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(arg, &end);
+	if (errno || end == arg || *end || !isfinite(*out) || *out <= 0 ||
+	    *out > 3600) {
+		sg_errorf(
+			"--timeout '%s' is not a number of seconds up to 3600",
+			arg);
+		return SG_EXIT_USAGE;
+	}
+	return 0;
 }

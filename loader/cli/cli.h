@@ -29,6 +29,8 @@ struct sg_cmd {
 
 /* "slotguard: <cmd>: <message>" on stderr. */
 void sg_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* --timeout SECONDS (0 < s <= 3600): 0, or SG_EXIT_USAGE after saying why. */
+int sg_timeout_arg(const char *arg, double *out);
 /* "slotguard: <cmd>: <message>" on stderr, for non-fatal notes. */
 void sg_warnf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -58,7 +58,7 @@ static int apply_opts(int argc, char **argv, struct apply_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char why[128], *end;
+	char why[128];
 	int c;
 
 	while ((c = sg_getopt(argc, argv, "c:w:t:h", opts)) != -1) {
@@ -77,14 +77,8 @@ static int apply_opts(int argc, char **argv, struct apply_opts *o)
 		} else if (c == 'C' || c == 'X') {
 			*(c == 'C' ? &o->confirm : &o->cancel) = true;
 		} else if (c == 't') {
-			o->timeout = strtod(optarg, &end);
-			if (end == optarg || *end || !isfinite(o->timeout) ||
-			    o->timeout <= 0 || o->timeout > 3600) {
-				sg_errorf("--timeout '%s' is not a number of "
-					  "seconds up to 3600",
-					  optarg);
+			if (sg_timeout_arg(optarg, &o->timeout))
 				return SG_EXIT_USAGE;
-			}
 		} else if (c == 'h') {
 			fputs(apply_usage, stdout);
 			return -1;

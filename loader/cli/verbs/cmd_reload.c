@@ -40,21 +40,12 @@ static int reload_opts(int argc, char **argv, double *timeout)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *end;
 	int c;
 
 	while ((c = sg_getopt(argc, argv, "t:h", opts)) != -1) {
 		if (c == 't') {
-			errno = 0;
-			*timeout = strtod(optarg, &end);
-			if (errno || end == optarg || *end ||
-			    !isfinite(*timeout) || *timeout <= 0 ||
-			    *timeout > 3600) {
-				sg_errorf("--timeout '%s' is not a number of "
-					  "seconds up to 3600",
-					  optarg);
+			if (sg_timeout_arg(optarg, timeout))
 				return SG_EXIT_USAGE;
-			}
 		} else if (c == 'h') {
 			fputs(reload_usage, stdout);
 			return -1;
